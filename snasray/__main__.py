@@ -1,0 +1,5 @@
+import sys
+
+from snasray.cli import main
+
+sys.exit(main())

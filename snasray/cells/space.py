@@ -1,0 +1,124 @@
+"""Search spaces as data: one small YAML file each, found by name or path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from snasray.cells.cell import Cell
+from snasray.cells.ops import op_by_name
+
+EDGE_MODES = ("forward", "forward-or-backward")
+_BUILTIN = resources.files("snasray") / "search_spaces"
+_FIELDS = {"name", "description", "nodes", "ops", "edges", "max_backward_edges"}
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    name: str
+    nodes: int
+    ops: tuple[int, ...]  # allowed op ids, 0 (none) included
+    edges: str
+    max_backward_edges: int | None = None
+    description: str = ""
+
+    @property
+    def allows_backward(self) -> bool:
+        return self.edges == "forward-or-backward"
+
+    def pairs(self) -> list[tuple[int, int]]:
+        return [(i, j) for i in range(self.nodes) for j in range(i + 1, self.nodes)]
+
+    def pair_states(self) -> list[tuple[int, int]]:
+        """Every (forward op, backward op) that one node pair i < j can take."""
+        live = [op for op in self.ops if op]
+        states = [(0, 0)] + [(op, 0) for op in live]
+        if self.allows_backward:
+            states += [(0, op) for op in live]
+        return states
+
+    def violation(self, cell: Cell) -> str | None:
+        """Why a cell lies outside this space, or None."""
+        if cell.n_nodes != self.nodes:
+            return f"space {self.name} has {self.nodes}-node cells, got {cell.n_nodes} nodes"
+        bad = sorted({op for *_, op in cell.edges() if op not in self.ops})
+        if bad:
+            return f"op ids {bad} are not in space {self.name}"
+        back = cell.backward_edges()
+        if back and not self.allows_backward:
+            return f"space {self.name} has no backward edges"
+        if self.max_backward_edges is not None and len(back) > self.max_backward_edges:
+            return f"space {self.name} allows at most {self.max_backward_edges} backward edges, got {len(back)}"
+        if not cell.has_input_output_edge:
+            return "a cell needs a direct input -> output edge (C[0][n-1] != 0)"
+        return None
+
+    def check(self, cell: Cell) -> Cell:
+        reason = self.violation(cell)
+        if reason:
+            raise ValueError(reason)
+        return cell
+
+
+def builtin_space_names() -> list[str]:
+    return sorted(p.name[:-5] for p in _BUILTIN.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_space(name_or_path: str | Path) -> SearchSpace:
+    """A built-in space by name (``snasnet-backward``) or a YAML file by path."""
+    text_path = str(name_or_path)
+    path = Path(text_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise ValueError(f"space file {text_path} does not exist")
+        return parse_space(path.read_text(), source=text_path)
+    resource = _BUILTIN / f"{text_path}.yaml"
+    if not resource.is_file():
+        known = ", ".join(builtin_space_names())
+        raise ValueError(f"unknown space {text_path!r}; built-in spaces are {known} (or give a .yaml path)")
+    return parse_space(resource.read_text(), source=text_path)
+
+
+def parse_space(text: str, source: str = "<space>") -> SearchSpace:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise ValueError(f"{source}: not valid YAML ({err.__class__.__name__})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{source}: a space definition must be a YAML mapping")
+    unknown = sorted(set(data) - _FIELDS)
+    if unknown:
+        raise ValueError(f"{source}: unknown field {unknown[0]!r}; fields are {', '.join(sorted(_FIELDS))}")
+
+    def need(field: str, kind: type) -> object:
+        if field not in data:
+            raise ValueError(f"{source}: missing field {field!r}")
+        value = data[field]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ValueError(f"{source}: field {field!r} must be a {kind.__name__}")
+        return value
+
+    name = need("name", str)
+    nodes = need("nodes", int)
+    if not 3 <= nodes <= 6:
+        raise ValueError(f"{source}: field 'nodes' must be 3..6, got {nodes}")
+    op_names = need("ops", list)
+    try:
+        ops = tuple(sorted({op_by_name(str(n)).id for n in op_names} | {0}))
+    except ValueError as err:
+        raise ValueError(f"{source}: field 'ops': {err}") from None
+    if len(ops) < 2:
+        raise ValueError(f"{source}: field 'ops' needs at least one op besides 'none'")
+    edges = need("edges", str)
+    if edges not in EDGE_MODES:
+        raise ValueError(f"{source}: field 'edges' must be one of {', '.join(EDGE_MODES)}, got {edges!r}")
+    max_back = data.get("max_backward_edges")
+    if max_back is not None and (not isinstance(max_back, int) or isinstance(max_back, bool) or max_back < 0):
+        raise ValueError(f"{source}: field 'max_backward_edges' must be a non-negative integer or null")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise ValueError(f"{source}: field 'description' must be a string")
+    return SearchSpace(name, nodes, ops, edges, max_back, description.strip())

@@ -1,0 +1,36 @@
+"""The `snasray` command: a thin layer over the library."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from snasray.errors import UserError
+
+EXIT_USER_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        raise UserError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from snasray.cli import space_cmd
+
+    parser = _Parser(prog="snasray", description="Neural architecture search for spiking networks on Ray.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    space_cmd.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.run(args) or 0)
+    except UserError as err:
+        print(f"snasray: error: {err}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("snasray: interrupted", file=sys.stderr)
+        return 130
