@@ -1,0 +1,125 @@
+"""Score a cell: a freshly initialised network, `repeat` batches in training mode, SAHD log-determinant."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field
+
+import torch
+
+from snasray.cells import Cell
+from snasray.data import DataConfig, dataset_spec, score_batches
+from snasray.model import SNASNet, model_preset
+from snasray.score.collector import SpikeCollector
+from snasray.score.kernel import logdet_score
+
+
+@dataclass(frozen=True)
+class ScoreConfig:
+    """Everything that changes a score, besides the cell and the seed (the device and paths do not)."""
+
+    dataset: str = "cifar10-subset"
+    preset: str = "tiny"
+    batch_size: int = 64
+    repeat: int = 2
+    timesteps: int | None = None
+    data_dir: str | None = None
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 2:
+            raise ValueError("batch_size must be >= 2 (the kernel compares samples)")
+        if self.repeat < 1:
+            raise ValueError("repeat must be >= 1")
+        dataset_spec(self.dataset)
+        self.model_config()
+
+    def model_config(self):
+        overrides = {"timesteps": self.timesteps} if self.timesteps else {}
+        return model_preset(self.preset, **overrides)
+
+    def data_config(self) -> DataConfig:
+        return DataConfig(name=self.dataset, data_dir=self.data_dir)
+
+    def config_hash(self) -> str:
+        keyed = {
+            "dataset": self.dataset,
+            "model": asdict(self.model_config()),
+            "batch_size": self.batch_size,
+            "repeat": self.repeat,
+        }
+        return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    cell: str
+    key: str
+    seed: int
+    score: float
+    repeat_scores: tuple[float, ...]
+    firing_rate: float
+    layer_rates: dict[str, float] = field(default_factory=dict)
+    params: int = 0
+    synops: float = 0.0
+    seconds: float = 0.0
+    error: str | None = None
+
+
+class Scorer:
+    """Keeps the score batches of one config on its device, per seed, and scores cells."""
+
+    def __init__(self, config: ScoreConfig) -> None:
+        self.config = config
+        self.spec = dataset_spec(config.dataset)
+        self.device = torch.device(config.device)
+        self._batches: dict[int, list[torch.Tensor]] = {}
+
+    def batches(self, seed: int) -> list[torch.Tensor]:
+        if seed not in self._batches:
+            cfg = self.config
+            found = score_batches(cfg.data_config(), cfg.batch_size, cfg.repeat, seed)
+            self._batches = {seed: [b.to(self.device).contiguous(memory_format=torch.channels_last) for b in found]}
+        return self._batches[seed]
+
+    def build(self, cell: Cell, seed: int) -> SNASNet:
+        torch.manual_seed(seed)
+        spec = self.spec
+        network = SNASNet(cell, self.config.model_config(), spec.in_channels, spec.image_size, spec.num_classes)
+        return network.to(self.device, memory_format=torch.channels_last).train()
+
+    def score(self, cell: Cell, seed: int) -> ScoreResult:
+        start = time.perf_counter()
+        batches = self.batches(seed)
+        network = self.build(cell, seed)
+        collector = SpikeCollector(network)
+        per_repeat, reasons = [], []
+        rates, layer_rates, synops = [], {}, []
+        torch.manual_seed(seed)  # the dropout masks
+        with torch.inference_mode():
+            for images in batches:
+                collector.clear()
+                network(images)
+                value, reason = logdet_score(collector.kernel())
+                per_repeat.append(value)
+                reasons += [reason] if reason else []
+                rates.append(collector.overall_rate())
+                synops.append(collector.synops_per_sample())
+                for name, rate in collector.layer_rates().items():
+                    layer_rates[name] = layer_rates.get(name, 0.0) + rate / len(batches)
+        collector.close()
+        return ScoreResult(
+            cell=str(cell),
+            key=cell.canonical_key(),
+            seed=seed,
+            score=sum(per_repeat) / len(per_repeat),
+            repeat_scores=tuple(per_repeat),
+            firing_rate=sum(rates) / len(rates),
+            layer_rates=layer_rates,
+            params=sum(p.numel() for p in network.parameters()),
+            synops=sum(synops) / len(synops),
+            seconds=time.perf_counter() - start,
+            error="; ".join(sorted(set(reasons))) or None,
+        )
