@@ -16,11 +16,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from snasray.cli import space_cmd
+    from snasray.cli import score_cmd, search_cmd, space_cmd
 
     parser = _Parser(prog="snasray", description="Neural architecture search for spiking networks on Ray.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    space_cmd.register(commands)
+    for module in (space_cmd, score_cmd, search_cmd):
+        module.register(commands)
     return parser
 
 

@@ -26,6 +26,7 @@ class ScoreConfig:
     repeat: int = 2
     timesteps: int | None = None
     data_dir: str | None = None
+    download: bool = False
     device: str = "cpu"
 
     def __post_init__(self) -> None:
@@ -41,7 +42,7 @@ class ScoreConfig:
         return model_preset(self.preset, **overrides)
 
     def data_config(self) -> DataConfig:
-        return DataConfig(name=self.dataset, data_dir=self.data_dir)
+        return DataConfig(name=self.dataset, data_dir=self.data_dir, download=self.download)
 
     def config_hash(self) -> str:
         keyed = {

@@ -1,0 +1,76 @@
+"""`snasray score`: the SAHD score of one cell."""
+
+from __future__ import annotations
+
+import math
+
+from snasray.cli.common import cell_arg, emit_json, space_arg, user_input
+
+
+def add_score_options(parser, preset_default: str = "tiny") -> None:
+    parser.add_argument(
+        "--dataset",
+        default="cifar10-subset",
+        help="cifar10, cifar100, tinyimagenet, cifar10-subset, digits or synthetic",
+    )
+    parser.add_argument("--data-dir", help="data folder (or the .npz of cifar10-subset)")
+    parser.add_argument("--download", action="store_true", help="let torchvision download CIFAR-10/100")
+    parser.add_argument(
+        "--preset",
+        default=preset_default,
+        help="model preset: cifar10, cifar100, tinyimagenet (the paper's) or tiny, small, medium",
+    )
+    parser.add_argument("--batch-size", type=int, default=64, help="images per scoring batch (the paper: 256)")
+    parser.add_argument("--repeat", type=int, default=2, help="batches averaged per score (the paper: 2)")
+    parser.add_argument("--timesteps", type=int, help="override the preset's timesteps (5)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+
+
+def score_config_from(args):
+    from snasray.score import ScoreConfig
+
+    return user_input(
+        lambda: ScoreConfig(
+            dataset=args.dataset,
+            preset=args.preset,
+            batch_size=args.batch_size,
+            repeat=args.repeat,
+            timesteps=args.timesteps,
+            data_dir=args.data_dir,
+            download=args.download,
+            device=args.device,
+        )
+    )
+
+
+def register(commands) -> None:
+    p = commands.add_parser("score", help="score one cell with the training-free SAHD score")
+    p.add_argument("--cell", required=True, help="e.g. '0303 0030 2002 0200'")
+    p.add_argument("--space", default="snasnet-backward", help="space the cell must belong to")
+    add_score_options(p)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_score)
+
+
+def _score(args) -> int:
+    from snasray.score import Scorer
+
+    space = space_arg(args.space)
+    cell = cell_arg(args.cell, space)
+    config = score_config_from(args)
+    scorer = Scorer(config)
+    result = user_input(lambda: scorer.score(cell, args.seed))
+    if args.json:
+        emit_json(
+            {**result.__dict__, "config_hash": config.config_hash(), "dataset": config.dataset, "preset": config.preset}
+        )
+        return 0
+    print(f"cell     {result.cell}   (key {result.key})")
+    print(f"score    {result.score:.4f}   repeats {', '.join(f'{s:.4f}' for s in result.repeat_scores)}")
+    if result.error or not math.isfinite(result.score):
+        print(f"note     {result.error}")
+    print(f"spikes   firing rate {result.firing_rate:.4f}, {result.synops:,.0f} synaptic ops per image (estimate)")
+    print(f"network  {result.params:,} parameters, preset {config.preset}, data {config.dataset}, seed {args.seed}")
+    print(f"time     {result.seconds:.2f} s for {config.repeat} batch(es) of {config.batch_size}")
+    return 0

@@ -1,0 +1,104 @@
+"""`snasray search`: a Ray Tune search into a run directory, resumable."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from snasray.cli.common import space_arg, user_input
+from snasray.cli.score_cmd import add_score_options, score_config_from
+from snasray.errors import UserError
+
+
+def register(commands) -> None:
+    p = commands.add_parser("search", help="search a space for the best-scoring cell")
+    p.add_argument("--space", default="snasnet-backward", help="built-in space name or .yaml path")
+    p.add_argument("--searcher", default="random", help="random, evolution, tpe or nsga2")
+    p.add_argument("--budget", type=int, default=100, help="distinct cells to evaluate")
+    add_score_options(p)
+    p.add_argument("--seed", type=int, default=0, help="seeds the searcher, the networks and the data batches")
+    p.add_argument("--out", help="run directory (the Parquet store); default runs/<space>-<searcher>-s<seed>")
+    p.add_argument(
+        "--resume",
+        nargs="?",
+        const=True,
+        metavar="RUN_DIR",
+        help="continue an interrupted search (its settings come from the run directory)",
+    )
+    p.add_argument("--address", help="Ray cluster address ('auto' for the cluster this machine belongs to)")
+    p.add_argument("--workers", type=int, help="concurrent scoring workers (default: one per CPU or GPU)")
+    p.add_argument("--cells-per-trial", type=int, default=4, help="cells one Tune trial scores")
+    p.add_argument("--cpus-per-worker", type=float, default=1.0)
+    p.add_argument("--gpus-per-worker", type=float, default=0.0, help="fractions share one GPU")
+    p.add_argument("--objective", default="firing_rate", help="nsga2's cost: firing_rate or synops")
+    p.add_argument("--top-k", type=int, default=5, help="cells shown in the summary")
+    p.set_defaults(run=_search)
+
+
+def _config(args):
+    from snasray.search import SearchConfig
+
+    space_arg(args.space)
+    options = {"objective": args.objective} if args.searcher == "nsga2" else {}
+    return user_input(
+        lambda: SearchConfig(
+            space=args.space,
+            searcher=args.searcher,
+            budget=args.budget,
+            seed=args.seed,
+            score=score_config_from(args),
+            workers=args.workers,
+            cells_per_trial=args.cells_per_trial,
+            cpus_per_worker=args.cpus_per_worker,
+            gpus_per_worker=args.gpus_per_worker,
+            searcher_options=options,
+        )
+    )
+
+
+def _search(args) -> int:
+    from snasray.search import load_run, run_search
+    from snasray.search.searchers import SEARCHERS
+
+    if args.resume:
+        target = args.resume if isinstance(args.resume, str) else args.out
+        if not target:
+            raise UserError("--resume needs the run directory (--resume RUN_DIR)")
+        run_dir = Path(target)
+        run_id, config = load_run(run_dir)
+    else:
+        if args.searcher not in SEARCHERS:
+            raise UserError(f"unknown searcher {args.searcher!r}; searchers are {', '.join(sorted(SEARCHERS))}")
+        config = _config(args)
+        run_dir = Path(args.out or f"runs/{Path(args.space).stem}-{args.searcher}-s{args.seed}")
+        run_id = None
+    outcome = user_input(lambda: run_search(config, run_dir, run_id=run_id, address=args.address))
+    print_summary(outcome, config, args.top_k)
+    if not outcome.finished:
+        print(f"search stopped early; continue it with: snasray search --resume {outcome.run_dir}")
+        return 130
+    return 0
+
+
+def print_summary(outcome, config, top_k: int) -> None:
+    from snasray.cells import Cell
+    from snasray.cells.drawing import draw_cell
+
+    table = outcome.table
+    ok = table[table["status"] == "ok"]
+    ranked = ok[ok["score"].map(math.isfinite)].sort_values("score", ascending=False)
+    print()
+    print(
+        f"search {outcome.run_id}: {config.searcher} on {config.space}, {outcome.evaluations}/{config.budget} cells"
+        f" ({outcome.scored_now} scored now), data {config.score.dataset}, preset {config.score.preset},"
+        f" seed {config.seed}"
+    )
+    errors = int((table["status"] == "error").sum())
+    if errors:
+        print(f"{errors} cell(s) failed to score; their errors are in the store's 'error' column")
+    if outcome.exhausted:
+        print("the searcher stopped proposing new cells before the budget was spent")
+    for rank, row in enumerate(ranked.head(top_k).itertuples(), 1):
+        print(f"\n#{rank}  score {row.score:.4f}  firing rate {row.firing_rate:.3f}  params {row.params:,}")
+        print(draw_cell(Cell.parse(row.key)))
+    print(f"\nstore: {outcome.run_dir} ({len(table)} rows; pandas.read_parquet('{outcome.run_dir}'))")

@@ -1,0 +1,45 @@
+"""The searcher contract: propose with `ask`, learn with `tell`. Searchers never score or store."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+import numpy as np
+
+from snasray.cells import Cell, SearchSpace
+
+OBJECTIVES = ("firing_rate", "synops")
+
+
+class CellSearcher(Protocol):
+    def ask(self) -> Cell: ...
+
+    def tell(self, cell: Cell, result: Mapping[str, float]) -> None:
+        """`result` holds at least "score", and "firing_rate" and "synops" where known."""
+
+
+SearcherFactory = Callable[..., CellSearcher]
+SEARCHERS: dict[str, SearcherFactory] = {}
+
+
+def register(name: str):
+    def add(factory: SearcherFactory) -> SearcherFactory:
+        SEARCHERS[name] = factory
+        return factory
+
+    return add
+
+
+def make_searcher(name: str, space: SearchSpace, seed: int, **options) -> CellSearcher:
+    """A registered searcher by name; options are searcher-specific settings."""
+    if name not in SEARCHERS:
+        raise ValueError(f"unknown searcher {name!r}; searchers are {', '.join(sorted(SEARCHERS))}")
+    return SEARCHERS[name](space, np.random.default_rng(seed), seed=seed, **options)
+
+
+def fitness(result: Mapping[str, float]) -> float:
+    """The score to maximise, with failed or non-finite scores ranked last."""
+    value = result.get("score", math.nan)
+    return value if value is not None and math.isfinite(value) else -math.inf

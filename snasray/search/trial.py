@@ -1,0 +1,70 @@
+"""The Tune trial: score one batch of cells on a long-lived worker that keeps its data and scorer warm."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import ray
+import torch
+from ray import tune
+
+from snasray.cells import Cell
+from snasray.score import ScoreConfig, Scorer
+
+_SCORERS: dict[ScoreConfig, Scorer] = {}  # per worker process; Tune reuses the process across trials
+
+
+def scorer_for(config: ScoreConfig) -> Scorer:
+    if config not in _SCORERS:
+        _SCORERS.clear()
+        _SCORERS[config] = Scorer(config)
+    return _SCORERS[config]
+
+
+def score_row(scorer: Scorer, cell: Cell, key: str, seed: int) -> dict:
+    """Score the canonical form of a cell; a failure becomes a row with its error, not an exception."""
+    start = time.perf_counter()
+    try:
+        result = scorer.score(Cell.parse(key), seed)
+    except Exception as err:  # recorded in the store; the search goes on
+        return {
+            "key": key,
+            "cell": str(cell),
+            "seed": seed,
+            "score": math.nan,
+            "status": "error",
+            "error": f"{type(err).__name__}: {err}",
+            "seconds": time.perf_counter() - start,
+        }
+    return {
+        "key": key,
+        "cell": str(cell),
+        "seed": seed,
+        "score": result.score,
+        "repeat_scores": list(result.repeat_scores),
+        "firing_rate": result.firing_rate,
+        "layer_rates": result.layer_rates,
+        "params": result.params,
+        "synops": result.synops,
+        "seconds": result.seconds,
+        "status": "ok",
+        "error": result.error,
+        "matrix": [v for row in Cell.parse(key).matrix for v in row],
+    }
+
+
+def score_cells(config: dict) -> None:
+    """Tune function trainable. config: cells, keys, orders, seed, round, score_config, run fields."""
+    score_config = ScoreConfig(**config["score_config"])
+    cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
+    torch.set_num_threads(max(1, int(cpus)))
+    scorer = scorer_for(score_config)
+    node_id = ray.get_runtime_context().get_node_id()
+    rows = []
+    for text, key, order in zip(config["cells"], config["keys"], config["orders"], strict=True):
+        row = score_row(scorer, Cell.parse(text), key, config["seed"])
+        row.update(order=order, round=config["round"], node_id=node_id, **config["run_fields"])
+        rows.append(row)
+    finite = [r["score"] for r in rows if math.isfinite(r["score"])]
+    tune.report({"rows": rows, "best_score": max(finite) if finite else math.nan, "cells": len(rows)})

@@ -1,0 +1,96 @@
+"""The contract every registered searcher meets."""
+
+import math
+
+import numpy as np
+import pytest
+
+from snasray.cells import load_space
+from snasray.search.searchers import SEARCHERS, make_searcher
+
+
+def toy_result(cell):
+    """A deterministic stand-in objective: reward conv3x3 edges, penalise backward ones."""
+    conv3 = sum(1 for *_, op in cell.edges() if op == 3)
+    return {"score": conv3 - 0.5 * len(cell.backward_edges()), "firing_rate": 0.1 * conv3, "synops": float(conv3)}
+
+
+def drive(name, space_name, seed, steps=40, fail_every=0):
+    space = load_space(space_name)
+    searcher = make_searcher(name, space, seed)
+    proposals = []
+    for i in range(steps):
+        cell = searcher.ask()
+        proposals.append(str(cell))
+        result = toy_result(cell)
+        if fail_every and i % fail_every == 0:
+            result = {"score": math.nan, "firing_rate": math.nan, "synops": math.nan}
+        searcher.tell(cell, result)
+    return space, proposals
+
+
+@pytest.mark.parametrize("name", sorted(SEARCHERS))
+@pytest.mark.parametrize("space_name", ["snasnet-forward", "snasnet-backward-2"])
+def test_proposals_are_valid_cells_of_the_space(name, space_name):
+    space, proposals = drive(name, space_name, seed=1)
+    from snasray.cells import Cell
+
+    for text in proposals:
+        cell = Cell.parse(text)
+        assert space.violation(cell) is None
+        assert cell.prune() == cell
+
+
+@pytest.mark.parametrize("name", sorted(SEARCHERS))
+def test_same_seed_same_proposals(name):
+    _, first = drive(name, "snasnet-backward", seed=5)
+    _, again = drive(name, "snasnet-backward", seed=5)
+    _, other = drive(name, "snasnet-backward", seed=6)
+    assert first == again
+    assert first != other
+
+
+@pytest.mark.parametrize("name", sorted(SEARCHERS))
+def test_failed_scores_are_accepted(name):
+    _, proposals = drive(name, "snasnet-backward", seed=2, steps=30, fail_every=3)
+    assert len(proposals) == 30
+
+
+@pytest.mark.parametrize("name", ["evolution", "tpe"])
+def test_learning_searchers_beat_random_on_a_toy_objective(name):
+    def best_after(searcher_name, seed):
+        space = load_space("snasnet-forward")
+        searcher = make_searcher(searcher_name, space, seed)
+        best = -math.inf
+        for _ in range(80):
+            cell = searcher.ask()
+            result = toy_result(cell)
+            best = max(best, result["score"])
+            searcher.tell(cell, result)
+        return best
+
+    learned = np.mean([best_after(name, s) for s in range(4)])
+    random = np.mean([best_after("random", s) for s in range(4)])
+    assert learned > random
+
+
+def test_unknown_searcher_and_bad_options():
+    space = load_space("snasnet-forward")
+    with pytest.raises(ValueError, match="unknown searcher 'grid'"):
+        make_searcher("grid", space, 0)
+    with pytest.raises(ValueError, match="population"):
+        make_searcher("evolution", space, 0, population=1)
+    with pytest.raises(ValueError, match="unknown objective"):
+        make_searcher("nsga2", space, 0, objective="latency")
+
+
+def test_nsga2_returns_a_pareto_front():
+    space = load_space("snasnet-forward")
+    searcher = make_searcher("nsga2", space, 0, objective="synops")
+    for _ in range(30):
+        cell = searcher.ask()
+        searcher.tell(cell, toy_result(cell))
+    front = searcher.pareto_front()
+    assert front
+    for _, score, cost in front:
+        assert not any(s > score and c < cost for _, s, c in front)
