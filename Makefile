@@ -6,7 +6,6 @@ DATA ?= ../shared/data/cifar10_subset.npz
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.14.1 torchvision==0.29.1
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
@@ -14,8 +13,10 @@ $(VENV)/.installed: pyproject.toml
 .PHONY: install search test
 install: $(VENV)/.installed
 
+RUN ?= runs/quickstart-$(shell date +%Y%m%d-%H%M%S)
 search: $(VENV)/.installed
-	$(BIN)/snasray space count --space snasnet-backward
+	$(BIN)/snasray search --space snasnet-backward --searcher evolution --budget 40 --seed 0 \
+		--dataset cifar10-subset --data-dir $(DATA) --preset tiny --batch-size 64 --repeat 2 --out $(RUN)
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check snasray tests benchmarks

@@ -24,6 +24,7 @@ def add_score_options(parser, preset_default: str = "tiny") -> None:
     parser.add_argument("--repeat", type=int, default=2, help="batches averaged per score (the paper: 2)")
     parser.add_argument("--timesteps", type=int, help="override the preset's timesteps (5)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--table", help="score by lookup in a precomputed score table (name or .parquet path)")
 
 
 def score_config_from(args):
@@ -39,6 +40,7 @@ def score_config_from(args):
             data_dir=args.data_dir,
             download=args.download,
             device=args.device,
+            table=args.table,
         )
     )
 
@@ -54,12 +56,12 @@ def register(commands) -> None:
 
 
 def _score(args) -> int:
-    from snasray.score import Scorer
+    from snasray.score import make_scorer
 
     space = space_arg(args.space)
     cell = cell_arg(args.cell, space)
     config = score_config_from(args)
-    scorer = Scorer(config)
+    scorer = user_input(lambda: make_scorer(config))
     result = user_input(lambda: scorer.score(cell, args.seed))
     if args.json:
         emit_json(

@@ -28,6 +28,7 @@ class ScoreConfig:
     data_dir: str | None = None
     download: bool = False
     device: str = "cpu"
+    table: str | None = None  # score by lookup in a precomputed table instead of a network
 
     def __post_init__(self) -> None:
         if self.batch_size < 2:

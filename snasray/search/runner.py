@@ -103,7 +103,7 @@ def run_search(
 
     run_dir = Path(run_dir).resolve()
     space = load_space(config.space)
-    if not (address or os.environ.get("RAY_ADDRESS")):
+    if not (address or os.environ.get("RAY_ADDRESS") or config.score.table):
         Scorer(config.score).batches(config.seed)  # fail fast on missing data, before Ray starts
     run_id = run_id or start_run(config, run_dir)
     store = ScoreStore(run_dir)

@@ -10,7 +10,7 @@ import torch
 from ray import tune
 
 from snasray.cells import Cell
-from snasray.score import ScoreConfig, Scorer
+from snasray.score import ScoreConfig, Scorer, make_scorer
 
 _SCORERS: dict[ScoreConfig, Scorer] = {}  # per worker process; Tune reuses the process across trials
 
@@ -18,7 +18,7 @@ _SCORERS: dict[ScoreConfig, Scorer] = {}  # per worker process; Tune reuses the 
 def scorer_for(config: ScoreConfig) -> Scorer:
     if config not in _SCORERS:
         _SCORERS.clear()
-        _SCORERS[config] = Scorer(config)
+        _SCORERS[config] = make_scorer(config)
     return _SCORERS[config]
 
 

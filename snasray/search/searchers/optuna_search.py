@@ -75,7 +75,7 @@ class OptunaSearcher:
 
 
 @register("tpe")
-def tpe(space: SearchSpace, rng: np.random.Generator, seed: int = 0, startup: int = 10, **_: object) -> OptunaSearcher:
+def tpe(space: SearchSpace, rng: np.random.Generator, seed: int = 0, startup: int = 5, **_: object) -> OptunaSearcher:
     with warnings.catch_warnings():  # multivariate TPE is marked experimental
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup, multivariate=True, group=True)

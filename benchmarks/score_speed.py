@@ -1,0 +1,205 @@
+"""Cost of the SAHD score against a bare forward pass, candidates per second, and where time goes.
+
+    python benchmarks/score_speed.py                 # scaled presets + the cifar10 preset at T=1, CPU
+    python benchmarks/score_speed.py --device cuda --presets cifar10,cifar100 --timesteps 5
+
+Bare: the network's forward in training mode under inference_mode, no hooks. Scored: the same forward
+with the spike hooks, the kernel accumulation and the log-determinant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from snasray.cells import Cell, load_space, sample_cell
+from snasray.model import LIF, SNASNet, model_preset
+from snasray.score import ScoreConfig, Scorer, SpikeCollector, logdet_score, sahd_kernel
+
+PAPER_CELL = Cell.parse("0303 0030 2002 0200")
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def timed(fn, device, runs: int) -> float:
+    fn()
+    sync(device)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        sync(device)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def time_shares(net: nn.Module, images: torch.Tensor, device) -> dict[str, float]:
+    """Seconds in convolutions, LIF neurons and the score hooks, from module pre/post hooks."""
+    spent = {"conv": 0.0, "lif": 0.0}
+    marks: dict[int, float] = {}
+
+    def pre(module, _):
+        sync(device)
+        marks[id(module)] = time.perf_counter()
+
+    def post(kind):
+        def hook(module, _inputs, _output):
+            sync(device)
+            spent[kind] += time.perf_counter() - marks[id(module)]
+
+        return hook
+
+    handles = []
+    for m in net.modules():
+        kind = "conv" if isinstance(m, nn.Conv2d) else "lif" if isinstance(m, LIF) else None
+        if kind:
+            handles += [m.register_forward_pre_hook(pre), m.register_forward_hook(post(kind))]
+    with torch.inference_mode():
+        net(images)
+        sync(device)
+        start = time.perf_counter()
+        net(images)
+        sync(device)
+        total = time.perf_counter() - start
+    for h in handles:
+        h.remove()
+    return {k: v / total for k, v in spent.items()}
+
+
+def preset_row(preset: str, batch: int, timesteps: int, device: torch.device, runs: int) -> dict:
+    torch.manual_seed(0)
+    config = model_preset(preset, timesteps=timesteps)
+    net = SNASNet(PAPER_CELL, config, 3, 32, 10).to(device, memory_format=torch.channels_last).train()
+    images = torch.randn(batch, 3, 32, 32, device=device).contiguous(memory_format=torch.channels_last)
+    with torch.inference_mode():
+        bare = timed(lambda: net(images), device, runs)
+        collector = SpikeCollector(net)
+
+        def scored():
+            collector.clear()
+            net(images)
+            logdet_score(collector.kernel())
+
+        with_score = timed(scored, device, runs)
+        kernel_share = kernel_time(collector, net, images, device) / with_score
+        collector.close()
+    shares = time_shares(net, images, device)
+    return {
+        "preset": preset,
+        "batch": batch,
+        "T": timesteps,
+        "bare_s": bare,
+        "scored_s": with_score,
+        "overhead": with_score / bare - 1,
+        "conv": shares["conv"],
+        "lif": shares["lif"],
+        "kernel": kernel_share,
+    }
+
+
+def kernel_time(collector, net, images, device) -> float:
+    """Seconds spent inside sahd_kernel during one scored forward."""
+    import snasray.score.collector as collector_module
+
+    spent = [0.0]
+    original = collector_module.sahd_kernel
+
+    def measured(spikes):
+        sync(device)
+        start = time.perf_counter()
+        out = original(spikes)
+        sync(device)
+        spent[0] += time.perf_counter() - start
+        return out
+
+    collector_module.sahd_kernel = measured
+    try:
+        collector.clear()
+        net(images)
+    finally:
+        collector_module.sahd_kernel = original
+    return spent[0]
+
+
+def candidates_per_second(preset: str, batch: int, device: str, cells: int, dataset: str) -> float:
+    scorer = Scorer(ScoreConfig(dataset=dataset, preset=preset, batch_size=batch, repeat=2, device=device))
+    space = load_space("snasnet-backward")
+    rng = np.random.default_rng(0)
+    chosen = [sample_cell(space, rng) for _ in range(cells)]
+    scorer.score(chosen[0], 0)
+    start = time.perf_counter()
+    for cell in chosen:
+        scorer.score(cell, 0)
+    return cells / (time.perf_counter() - start)
+
+
+def kernel_variants(device: torch.device, batch: int, neurons: int, runs: int) -> list[tuple[str, float]]:
+    """The released code's two-matmul float32 Hamming distance against the one-matmul exact form used here."""
+    spikes = (torch.rand(batch, neurons, device=device) < 0.15).float()
+
+    def released():
+        x = spikes
+        d = x @ (1 - x).T + (1 - x) @ x.T
+        r = (x.sum(1) / neurons)[:, None]
+        e = neurons * (r @ (1 - r).T + (1 - r) @ r.T)
+        return (neurons - 0.5 * d / (e + 1e-3)).cpu()
+
+    ours = timed(lambda: sahd_kernel(spikes), device, runs)
+    theirs = timed(released, device, runs)
+    agree = torch.allclose(sahd_kernel(spikes).cpu(), released().double(), rtol=1e-6, atol=1e-3)
+    return [
+        ("two fp32 matmuls + host copy (released form)", theirs),
+        ("one exact matmul, on device", ours),
+        ("same kernel within 1e-6 relative", float(agree)),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--presets", default="tiny,small,medium,cifar10")
+    parser.add_argument("--batch", type=int, default=64, help="batch for scaled presets (paper presets use 256)")
+    parser.add_argument("--timesteps", type=int, default=0, help="0: 5 for scaled presets, 1 for paper presets")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--cells", type=int, default=10)
+    parser.add_argument("--dataset", default="synthetic")
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    if device.type == "cpu":
+        torch.set_num_threads(2)
+    print(f"device {device}, torch {torch.__version__}, threads {torch.get_num_threads()}")
+    print("| preset | batch | T | bare forward s | scored s | overhead | conv share | LIF share | kernel share |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for preset in args.presets.split(","):
+        paper = preset in ("cifar10", "cifar100", "tinyimagenet")
+        batch = 256 if paper else args.batch
+        timesteps = args.timesteps or (1 if paper else 5)
+        r = preset_row(preset, batch, timesteps, device, args.runs)
+        print(
+            f"| {preset} | {batch} | {timesteps} | {r['bare_s']:.3f} | {r['scored_s']:.3f} | {r['overhead']:+.1%} |"
+            f" {r['conv']:.0%} | {r['lif']:.0%} | {r['kernel']:.1%} |",
+            flush=True,
+        )
+    print("\n| preset | batch | repeat | candidates/s (build + 2 scored batches) |")
+    print("| --- | --- | --- | --- |")
+    for preset in args.presets.split(","):
+        if preset in ("cifar10", "cifar100", "tinyimagenet") and device.type == "cpu":
+            continue
+        batch = 256 if preset in ("cifar10", "cifar100", "tinyimagenet") else args.batch
+        rate = candidates_per_second(preset, batch, args.device, args.cells, args.dataset)
+        print(f"| {preset} | {batch} | 2 | {rate:.2f} |", flush=True)
+    print("\nkernel of one LIF call (B=256, N=16*32*32):")
+    for name, value in kernel_variants(device, 256, 16 * 32 * 32, args.runs):
+        print(f"- {name}: {value:.4f}" + ("" if "same" in name else " s"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""Load a split of any data set by name, and draw the fixed image batches that score candidate cells."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch.utils.data import Dataset
+
+from snasray.data.cifar import load_cifar
+from snasray.data.offline import load_cifar10_subset, load_digits, load_synthetic
+from snasray.data.specs import SPLITS, DataConfig, DataSpec, dataset_spec
+from snasray.data.tinyimagenet import load_tinyimagenet
+
+Loader = Callable[[DataConfig, DataSpec, str, bool], Dataset]
+_LOADERS: dict[str, Loader] = {
+    "cifar10": load_cifar,
+    "cifar100": load_cifar,
+    "tinyimagenet": load_tinyimagenet,
+    "cifar10-subset": load_cifar10_subset,
+    "digits": load_digits,
+    "synthetic": load_synthetic,
+}
+
+
+def load_split(config: DataConfig, split: str, augment: bool = False) -> Dataset:
+    """Items are (float C x H x W normalised with the data set's mean and std, int label)."""
+    spec = dataset_spec(config.name)
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; known: {', '.join(SPLITS)}")
+    return _LOADERS[spec.name](config, spec, split, augment)
+
+
+def score_batches(config: DataConfig, batch_size: int, repeat: int, seed: int) -> list[torch.Tensor]:
+    """`repeat` batches of B x C x H x W training images, unaugmented, chosen by a permutation seeded with `seed`.
+
+    Batches are disjoint while the train split holds batch_size * repeat images; beyond that each batch is
+    its own draw, so images recur across batches but never within one (a repeated image would make the
+    score's kernel singular).
+    """
+    if batch_size < 1 or repeat < 1:
+        raise ValueError(f"batch_size and repeat must be >= 1, got {batch_size} and {repeat}")
+    train = load_split(config, "train")
+    size = len(train)
+    if batch_size > size:
+        raise ValueError(f"batch_size {batch_size} exceeds the {size:,} images of the {config.name} train split")
+    generator = torch.Generator().manual_seed(seed)
+    if batch_size * repeat <= size:
+        rows = torch.randperm(size, generator=generator)[: batch_size * repeat].view(repeat, batch_size)
+    else:
+        rows = torch.stack([torch.randperm(size, generator=generator)[:batch_size] for _ in range(repeat)])
+    return [torch.stack([train[int(i)][0] for i in row]) for row in rows]
