@@ -57,9 +57,9 @@ class SNASNet(nn.Module):
         stem = self.stem(images)
         mask = None
         if self.training and cfg.dropout > 0:  # one mask per sample, shared by all timesteps
-            keep = 1 - cfg.dropout
-            mask = torch.bernoulli(torch.full((images.shape[0], self.fc1.in_features), keep, device=images.device))
-            mask = mask / keep
+            keep = 1 - cfg.dropout  # drawn on the CPU so that a seed gives the same mask on every device
+            mask = torch.bernoulli(torch.full((images.shape[0], self.fc1.in_features), keep))
+            mask = (mask / keep).to(images.device)
         out = 0
         for _ in range(cfg.timesteps):
             x = self.cell1(stem)

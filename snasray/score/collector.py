@@ -1,65 +1,80 @@
-"""Forward hooks on every LIF neuron that fold each call's spikes into the mean SAHD kernel."""
+"""Forward hooks on every LIF neuron: each call's spike Gram matrix, folded into the mean SAHD kernel."""
 
 from __future__ import annotations
-
-from collections import defaultdict
 
 import torch
 from torch import nn
 
 from snasray.model import spiking_layers
-from snasray.score.kernel import sahd_kernel
+from snasray.score.kernel import kernels_from_grams, spike_gram
 
 
 class SpikeCollector:
     """Mean kernel over all LIF calls, firing rate per layer and a synaptic-operation estimate.
 
-    A neuron shared by several edges (see `LIF.consumers`) stands for that many calls.
-    Everything stays on the model's device until `kernel()` is read.
+    A hook only computes the call's Gram matrix s @ s.T (its diagonal holds the spike counts); the
+    kernels of all calls are formed together when `kernel()` is read. A neuron shared by several
+    edges (see `LIF.consumers`) stands for that many calls. Nothing leaves the model's device per call.
     """
 
     def __init__(self, network: nn.Module) -> None:
         self._layers = spiking_layers(network)
-        self._handles = [m.register_forward_hook(self._hook(name)) for name, m in self._layers.items()]
+        self._names = list(self._layers)
+        self._handles = [m.register_forward_hook(self._hook(i)) for i, m in enumerate(self._layers.values())]
         self.clear()
 
     def clear(self) -> None:
-        self._kernel_sum: torch.Tensor | None = None
-        self._calls = 0
-        self._spikes: dict[str, torch.Tensor] = defaultdict(float)
-        self._neurons: dict[str, float] = defaultdict(float)
-        self._synops: torch.Tensor | float = 0.0
-        self._samples = 0
+        self._grams: list[torch.Tensor] = []
+        self._calls: list[tuple[int, int]] = []  # (layer index, neurons per sample)
 
-    def _hook(self, name: str):
-        def collect(module, _inputs, spikes: torch.Tensor) -> None:
-            weight = module.consumers
-            k = sahd_kernel(spikes) * weight
-            self._kernel_sum = k if self._kernel_sum is None else self._kernel_sum + k
-            self._calls += weight
-            count = spikes.sum()
-            self._spikes[name] = self._spikes[name] + count
-            self._neurons[name] += spikes.numel()
-            self._synops = self._synops + count * module.fanout
-            self._samples = spikes.shape[0]
+    def _hook(self, index: int):
+        def collect(_module, _inputs, spikes: torch.Tensor) -> None:
+            self._grams.append(spike_gram(spikes))
+            self._calls.append((index, spikes[0].numel()))
 
         return collect
 
-    def kernel(self) -> torch.Tensor:
-        if self._kernel_sum is None:
+    def _stacked(self):
+        if not self._grams:
             raise ValueError("no spikes were collected: the network has no LIF neuron or was not run")
-        return self._kernel_sum / self._calls
+        grams = torch.stack(self._grams)
+        layer = torch.tensor([c[0] for c in self._calls])
+        neurons = torch.tensor([c[1] for c in self._calls], dtype=torch.float64)
+        spikes = grams.diagonal(dim1=1, dim2=2).sum(1).to(torch.float64).cpu()
+        modules = list(self._layers.values())
+        weight = torch.tensor([float(modules[i].consumers) for i in layer.tolist()], dtype=torch.float64)
+        return grams, layer, neurons, spikes, weight
+
+    def kernel(self) -> torch.Tensor:
+        grams, _, neurons, _, weight = self._stacked()
+        kernels = kernels_from_grams(grams, neurons)
+        w = weight.to(kernels.device)[:, None, None]
+        return (kernels * w).sum(0) / weight.sum()
+
+    def _totals(self):
+        grams, layer, neurons, spikes, weight = self._stacked()
+        samples = grams.shape[1]
+        return layer, neurons * samples, spikes, weight, samples
 
     def layer_rates(self) -> dict[str, float]:
-        return {name: float(self._spikes[name]) / self._neurons[name] for name in self._layers if self._neurons[name]}
+        layer, evaluated, spikes, _, _ = self._totals()
+        rates = {}
+        for i, name in enumerate(self._names):
+            mask = layer == i
+            if mask.any():
+                rates[name] = float(spikes[mask].sum() / evaluated[mask].sum())
+        return rates
 
     def overall_rate(self) -> float:
-        spikes = sum(float(self._spikes[n]) * m.consumers for n, m in self._layers.items())
-        neurons = sum(self._neurons[n] * m.consumers for n, m in self._layers.items())
-        return spikes / neurons if neurons else 0.0
+        _, evaluated, spikes, weight, _ = self._totals()
+        return float((spikes * weight).sum() / (evaluated * weight).sum())
 
     def synops_per_sample(self) -> float:
-        return float(self._synops) / max(self._samples, 1)
+        layer, _, spikes, _, samples = self._totals()
+        fanout = torch.tensor(
+            [float(list(self._layers.values())[i].fanout) for i in layer.tolist()], dtype=torch.float64
+        )
+        return float((spikes * fanout).sum()) / samples
 
     def close(self) -> None:
         for handle in self._handles:

@@ -1,0 +1,96 @@
+"""Orchestration overhead of `snasray search` and its scaling from 1 to 2 workers.
+
+    python benchmarks/search_overhead.py --budget 48 --preset tiny
+
+Overhead: cells/s through `run_search` (Ray Tune trials carrying batches of cells) divided by
+cells/s of a plain loop over the same cells on the same number of Ray actors, each calling the same
+scorer. Both are timed from a running Ray instance and include worker start and data loading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+
+import ray
+import torch
+
+from snasray.cells import Cell
+from snasray.score import ScoreConfig, Scorer
+from snasray.search import SearchConfig, run_search
+
+
+@ray.remote(num_cpus=1)
+class PlainWorker:
+    def __init__(self, config: ScoreConfig) -> None:
+        torch.set_num_threads(1)
+        self.scorer = Scorer(config)
+
+    def score(self, keys: list[str], seed: int) -> int:
+        for key in keys:
+            self.scorer.score(Cell.parse(key), seed)
+        return len(keys)
+
+
+def plain_loop(keys: list[str], workers: int, config: ScoreConfig, seed: int) -> float:
+    start = time.perf_counter()
+    actors = [PlainWorker.remote(config) for _ in range(workers)]
+    done = ray.get([a.score.remote(keys[i::workers], seed) for i, a in enumerate(actors)])
+    elapsed = time.perf_counter() - start
+    for actor in actors:
+        ray.kill(actor)
+    assert sum(done) == len(keys)
+    return elapsed
+
+
+def searched(budget: int, workers: int, cells_per_trial: int, config: ScoreConfig, seed: int):
+    search = SearchConfig(
+        space="snasnet-backward",
+        searcher="random",
+        budget=budget,
+        seed=seed,
+        score=config,
+        workers=workers,
+        cells_per_trial=cells_per_trial,
+    )
+    with tempfile.TemporaryDirectory() as run_dir:
+        start = time.perf_counter()
+        outcome = run_search(search, run_dir, progress=False)
+        elapsed = time.perf_counter() - start
+    return elapsed, list(outcome.table.sort_values("order")["key"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budget", type=int, default=48)
+    parser.add_argument("--preset", default="tiny")
+    parser.add_argument("--dataset", default="cifar10-subset")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--cells-per-trial", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    config = ScoreConfig(dataset=args.dataset, preset=args.preset, batch_size=args.batch_size, repeat=2)
+    rates = {}
+    print(
+        f"{args.budget} cells, preset {args.preset}, {args.dataset}, batch {args.batch_size} x 2,"
+        f" {args.cells_per_trial} cells per trial"
+    )
+    print("| workers | search s | search cells/s | plain loop s | plain cells/s | search / plain |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for workers in (1, 2):
+        search_s, keys = searched(args.budget, workers, args.cells_per_trial, config, args.seed)
+        plain_s = plain_loop(keys, workers, config, args.seed)
+        rates[workers] = len(keys) / search_s
+        print(
+            f"| {workers} | {search_s:.1f} | {rates[workers]:.2f} | {plain_s:.1f} | {len(keys) / plain_s:.2f} |"
+            f" {plain_s / search_s:.2f} |",
+            flush=True,
+        )
+    print(f"\nscaling 1 -> 2 workers through snasray search: {rates[2] / rates[1]:.2f}x")
+    ray.shutdown()
+
+
+if __name__ == "__main__":
+    main()
