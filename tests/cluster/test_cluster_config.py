@@ -25,7 +25,8 @@ import snasray.cli
 ROOT = Path(__file__).resolve().parents[2]
 AWS_CONFIG = ROOT / "ray_cluster.yaml"
 LOCAL_CONFIG = ROOT / "cluster" / "local_cluster.yaml"
-SCRIPTS = {"search": ROOT / "cluster" / "submit_search.py", "train": ROOT / "cluster" / "submit_train.py"}
+SUBMIT = ROOT / "cluster" / "submit.py"
+COMMANDS = ["search", "train"]
 LOCAL_NODE_TYPE = "local.cluster.node"  # the one node type Ray builds for a `local` provider
 
 
@@ -159,14 +160,13 @@ def snasray_calls(monkeypatch):
     return calls
 
 
-@pytest.mark.parametrize("command", SCRIPTS)
-def test_submit_script_does_nothing_on_import(command, snasray_calls):
-    namespace = runpy.run_path(str(SCRIPTS[command]), run_name="submit_script")
+def test_submit_script_does_nothing_on_import(snasray_calls):
+    namespace = runpy.run_path(str(SUBMIT), run_name="submit_script")
     assert snasray_calls == []
-    assert namespace["COMMAND"] == command
+    assert "build_argv" in namespace
 
 
-@pytest.mark.parametrize("command", SCRIPTS)
+@pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
@@ -177,14 +177,21 @@ def test_submit_script_does_nothing_on_import(command, snasray_calls):
     ],
 )
 def test_submit_script_puts_address_auto_first_unless_given(command, args, expected):
-    build_argv = runpy.run_path(str(SCRIPTS[command]), run_name="submit_script")["build_argv"]
-    assert build_argv(args) == [command, *expected]
+    build_argv = runpy.run_path(str(SUBMIT), run_name="submit_script")["build_argv"]
+    assert build_argv([command, *args]) == [command, *expected]
 
 
-@pytest.mark.parametrize("command", SCRIPTS)
+@pytest.mark.parametrize("args", [[], ["--out", "o"]])
+def test_submit_script_needs_a_command(args):
+    build_argv = runpy.run_path(str(SUBMIT), run_name="submit_script")["build_argv"]
+    with pytest.raises(SystemExit, match="usage: cluster/submit.py COMMAND"):
+        build_argv(args)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_submit_script_runs_the_command_and_exits_with_its_code(command, snasray_calls, monkeypatch):
-    monkeypatch.setattr("sys.argv", [SCRIPTS[command].name, "--out", "o"])
+    monkeypatch.setattr("sys.argv", [SUBMIT.name, command, "--out", "o"])
     with pytest.raises(SystemExit) as exit_info:
-        runpy.run_path(str(SCRIPTS[command]), run_name="__main__")
+        runpy.run_path(str(SUBMIT), run_name="__main__")
     assert exit_info.value.code == 3
     assert snasray_calls == [[command, "--address", "auto", "--out", "o"]]
