@@ -17,6 +17,7 @@ from snasray.score import ScoreConfig
 from snasray.search import SearchConfig, load_run, run_search
 
 FAST = ScoreConfig(dataset="synthetic", preset="tiny", batch_size=16, repeat=1)
+FAST_ARGS = "--dataset synthetic --preset tiny --batch-size 16 --repeat 1 --workers 2 --cells-per-trial 2".split()
 
 
 def config(**kw):
@@ -67,18 +68,7 @@ def test_killed_driver_resumes_to_the_same_best_cell(ray_local, tmp_path):
         "20",
         "--seed",
         "11",
-        "--dataset",
-        "synthetic",
-        "--preset",
-        "tiny",
-        "--batch-size",
-        "16",
-        "--repeat",
-        "1",
-        "--workers",
-        "2",
-        "--cells-per-trial",
-        "2",
+        *FAST_ARGS,
         "--out",
         str(run_dir),
     ]
@@ -141,18 +131,7 @@ def test_search_cli_summary_and_errors(ray_local, tmp_path, capsys):
             "tpe",
             "--budget",
             "4",
-            "--dataset",
-            "synthetic",
-            "--preset",
-            "tiny",
-            "--batch-size",
-            "16",
-            "--repeat",
-            "1",
-            "--workers",
-            "2",
-            "--cells-per-trial",
-            "2",
+            *FAST_ARGS,
             "--out",
             str(out),
             "--top-k",
