@@ -3,8 +3,10 @@
     python benchmarks/score_speed.py                 # scaled presets + the cifar10 preset at T=1, CPU
     python benchmarks/score_speed.py --device cuda --presets cifar10,cifar100 --timesteps 5
 
-Bare: the network's forward in training mode under inference_mode, no hooks. Scored: the same forward
-with the spike hooks, the kernel accumulation and the log-determinant. Shares are of the scored time.
+Wall seconds (after synchronising on a GPU); on the CPU one thread by default, as each scoring worker
+of `snasray search` uses. Bare: the network's forward in training mode under inference_mode, no hooks.
+Scored: the same forward with the spike hooks, the kernel accumulation and the log-determinant. Shares
+are of the scored time.
 """
 
 from __future__ import annotations
@@ -145,12 +147,13 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=64, help="batch for scaled presets (paper presets use 256)")
     parser.add_argument("--timesteps", type=int, default=0, help="0: 5 for scaled presets, 1 for paper presets")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads")
     parser.add_argument("--cells", type=int, default=10)
     parser.add_argument("--dataset", default="synthetic")
     args = parser.parse_args()
     device = torch.device(args.device)
     if device.type == "cpu":
-        torch.set_num_threads(2)
+        torch.set_num_threads(args.threads)
     print(f"device {device}, torch {torch.__version__}, threads {torch.get_num_threads()}")
     print("| preset | batch | T | bare forward s | scored s | overhead | conv | LIF | hooks + kernel + logdet |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
