@@ -12,7 +12,6 @@ are of the scored time.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 import numpy as np
