@@ -1,0 +1,154 @@
+"""`write_report`: PNG figures and a one-page Markdown summary of a run directory."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from snasray import analysis
+from snasray.cells import Cell
+from snasray.cells.drawing import draw_cell
+
+REPORT_DIR = "_report"  # inside the run directory, "_" keeps pandas.read_parquet(run_dir) away from it
+SETTINGS = ("space", "searcher", "budget", "seed", "dataset", "preset", "batch_size", "repeat", "workers")
+
+
+@dataclass(frozen=True)
+class Report:
+    markdown: Path
+    figures: tuple[Path, ...]
+    cells: int
+    best_key: str
+
+
+def write_report(run_dir: str | Path, out_dir: str | Path | None = None, top_k: int = 3) -> Report:
+    """Write best_so_far.png, score_histogram.png, pareto_firing_rate.png and report.md into `out_dir`
+    (default RUN_DIR/_report). Raises ValueError for a folder that is not a run or holds no scored cell."""
+    run_dir = Path(run_dir)
+    if top_k < 1:
+        raise ValueError(f"top_k must be >= 1, got {top_k}")
+    if not run_dir.is_dir():
+        raise ValueError(f"run directory {run_dir} does not exist")
+    settings = analysis.run_settings(run_dir)
+    df = analysis.load_runs(run_dir)
+    ranked = analysis.ranked_cells(df)
+    if ranked.empty:
+        raise ValueError(f"{run_dir} holds no cell with a finite score to report on")
+    out = Path(out_dir) if out_dir is not None else run_dir / REPORT_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    figures = {
+        "best_so_far.png": analysis.plot_best_so_far(analysis.best_so_far(df)),
+        "score_histogram.png": analysis.plot_score_histogram(df),
+        "pareto_firing_rate.png": analysis.plot_pareto(df, "firing_rate"),
+    }
+    for name, figure in figures.items():
+        figure.savefig(out / name, dpi=100)
+    training = analysis.load_training(run_dir)
+    text = "\n".join(
+        [
+            f"# snasray run {settings['run_id']}",
+            "",
+            f"Run directory `{run_dir}`.",
+            "",
+            *_settings_section(settings),
+            *_counts_section(df, settings),
+            *_best_cells_section(ranked, top_k),
+            *_top_cells_section(df),
+            "## Figures",
+            "",
+            *(f"![{name[:-4].replace('_', ' ')}]({name})" for name in figures),
+            "",
+            *_correlation_section(df, training),
+            *_pareto_section(df),
+        ]
+    )
+    markdown = out / "report.md"
+    markdown.write_text(text)
+    return Report(markdown, tuple(out / name for name in figures), len(df), ranked["key"].iloc[0])
+
+
+def markdown_table(frame: pd.DataFrame, formats: dict[str, str] | None = None) -> list[str]:
+    formats = formats or {}
+    header = "| " + " | ".join(frame.columns) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    lines = [header, rule]
+    for row in frame.itertuples(index=False):
+        cells = [_format(value, formats.get(column, "")) for column, value in zip(frame.columns, row, strict=True)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _format(value: object, spec: str) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return format(value, spec) if spec else str(value)
+
+
+def _settings_section(settings: dict) -> list[str]:
+    frame = pd.DataFrame({"setting": list(SETTINGS), "value": [settings[name] for name in SETTINGS]})
+    return ["## Settings", "", *markdown_table(frame), ""]
+
+
+def _counts_section(df: pd.DataFrame, settings: dict) -> list[str]:
+    dist = analysis.score_distribution(df).iloc[0]
+    wall = (df["timestamp"].max() - df["timestamp"].min()).total_seconds()
+    return [
+        "## Counts",
+        "",
+        f"- cells scored: {len(df)} of a budget of {settings['budget']} ({df['key'].nunique()} distinct)",
+        f"- finite scores: {int(dist['finite'])}, singular kernels: {int(dist['singular'])},"
+        f" failed: {int(dist['failed'])}",
+        f"- nodes: {df['node_id'].nunique()}, rounds: {df['round'].nunique()}",
+        f"- scoring time: {df['seconds'].sum():.1f} s summed over cells, {wall:.1f} s from first to last row",
+        f"- score: median {dist['median']:.4f}, best {dist['max']:.4f}",
+        "",
+    ]
+
+
+def _best_cells_section(ranked: pd.DataFrame, top_k: int) -> list[str]:
+    lines = ["## Best cells", ""]
+    for rank, row in enumerate(ranked.head(top_k).itertuples(index=False), 1):
+        lines += [
+            f"### #{rank}  `{row.key}`",
+            "",
+            f"score {row.score:.4f}, firing rate {row.firing_rate:.4f}, {row.synops:,.0f} synaptic ops,"
+            f" {row.params:,} parameters",
+            "",
+            "```text",
+            draw_cell(Cell.parse(row.key)),
+            "```",
+            "",
+        ]
+    return lines
+
+
+def _top_cells_section(df: pd.DataFrame, k: int = 10) -> list[str]:
+    stats = analysis.top_cell_stats(df, k)
+    shares = analysis.op_frequencies(stats)
+    ops = ", ".join(f"{name} {share:.0%}" for name, share in shares.items())
+    return [
+        f"## The top {len(stats)} cells",
+        "",
+        f"- ops on their edges: {ops}",
+        f"- backward edges per cell: mean {stats['backward_edges'].mean():.2f},"
+        f" {int((stats['backward_edges'] > 0).sum())} of {len(stats)} cells have at least one",
+        "",
+    ]
+
+
+def _correlation_section(df: pd.DataFrame, training: pd.DataFrame) -> list[str]:
+    lines = ["## Score against trained accuracy", ""]
+    table = analysis.score_accuracy_correlation(df, training)
+    if table["n"].max() == 0:
+        return [*lines, f"Not available: {table['note'].iloc[0]}.", ""]
+    formats = {name: ".3f" for name in ("kendall_tau", "kendall_p", "spearman_rho", "spearman_p")}
+    return [*lines, "The parameter count is the baseline.", "", *markdown_table(table, formats), ""]
+
+
+def _pareto_section(df: pd.DataFrame) -> list[str]:
+    front = analysis.pareto_front(df, "firing_rate")[["key", "score", "firing_rate", "synops", "params"]]
+    formats = {"score": ".4f", "firing_rate": ".4f", "synops": ",.0f", "params": ","}
+    return ["## Pareto front: score against firing rate", "", *markdown_table(front, formats), ""]
