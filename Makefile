@@ -17,7 +17,8 @@ RUN ?= runs/quickstart-$(shell date +%Y%m%d-%H%M%S)
 search: $(VENV)/.installed
 	$(BIN)/snasray search --space snasnet-backward --searcher evolution --budget 40 --seed 0 \
 		--dataset cifar10-subset --data-dir $(DATA) --preset tiny --batch-size 64 --repeat 2 --out $(RUN)
+	$(BIN)/snasray report $(RUN)
 
 test: $(VENV)/.installed
-	$(BIN)/ruff check snasray tests benchmarks
+	$(BIN)/ruff check snasray tests benchmarks cluster analysis
 	$(BIN)/python -m pytest -q -p no:cacheprovider
