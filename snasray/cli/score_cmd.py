@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from snasray.cli.common import cell_arg, emit_json, space_arg, user_input
 
@@ -37,7 +38,7 @@ def score_config_from(args):
             batch_size=args.batch_size,
             repeat=args.repeat,
             timesteps=args.timesteps,
-            data_dir=args.data_dir,
+            data_dir=str(Path(args.data_dir).resolve()) if args.data_dir else None,
             download=args.download,
             device=args.device,
             table=args.table,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
+
+import numpy as np
 
 from snasray.cli.common import space_arg, user_input
 from snasray.cli.score_cmd import add_score_options, score_config_from
@@ -32,6 +33,9 @@ def register(commands) -> None:
     p.add_argument("--gpus-per-worker", type=float, default=0.0, help="fractions share one GPU")
     p.add_argument("--objective", default="firing_rate", help="nsga2's cost: firing_rate or synops")
     p.add_argument("--top-k", type=int, default=5, help="cells shown in the summary")
+    p.add_argument("--train-top-k", type=int, default=0, help="then fine-train the K best cells (snasray train)")
+    p.add_argument("--train-recipe", default="short", help="recipe of that training: paper or short")
+    p.add_argument("--train-epochs", type=int, help="override the training recipe's epochs")
     p.set_defaults(run=_search)
 
 
@@ -77,6 +81,18 @@ def _search(args) -> int:
     if not outcome.finished:
         print(f"search stopped early; continue it with: snasray search --resume {outcome.run_dir}")
         return 130
+    if args.train_top_k:
+        from snasray.cli.train_cmd import train_top_cells
+
+        return train_top_cells(
+            outcome.run_dir,
+            args.train_top_k,
+            config.score,
+            args.train_recipe,
+            args.train_epochs,
+            config.seed,
+            resume=bool(args.resume),
+        )
     return 0
 
 
@@ -86,7 +102,7 @@ def print_summary(outcome, config, top_k: int) -> None:
 
     table = outcome.table
     ok = table[table["status"] == "ok"]
-    ranked = ok[ok["score"].map(math.isfinite)].sort_values("score", ascending=False)
+    ranked = ok[np.isfinite(ok["score"].to_numpy(dtype=float))].sort_values("score", ascending=False)
     print()
     print(
         f"search {outcome.run_id}: {config.searcher} on {config.space}, {outcome.evaluations}/{config.budget} cells"

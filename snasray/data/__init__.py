@@ -3,7 +3,7 @@
 Nothing is read at import; every loader reads its files when asked for a split.
 """
 
-from snasray.data.loading import load_split, score_batches
+from snasray.data.loading import load_split, score_batches, with_absolute_location
 from snasray.data.specs import DATASET_NAMES, DataConfig, DataSpec, MissingDataError, dataset_spec
 
 __all__ = [
@@ -14,4 +14,5 @@ __all__ = [
     "dataset_spec",
     "load_split",
     "score_batches",
+    "with_absolute_location",
 ]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import torch
 from torch.utils.data import Dataset
 
 from snasray.data.cifar import load_cifar
-from snasray.data.offline import load_cifar10_subset, load_digits, load_synthetic
-from snasray.data.specs import SPLITS, DataConfig, DataSpec, dataset_spec
+from snasray.data.offline import load_cifar10_subset, load_digits, load_synthetic, subset_path
+from snasray.data.specs import SPLITS, DataConfig, DataSpec, data_root, dataset_spec
 from snasray.data.tinyimagenet import load_tinyimagenet
 
 Loader = Callable[[DataConfig, DataSpec, str, bool], Dataset]
@@ -50,3 +51,13 @@ def score_batches(config: DataConfig, batch_size: int, repeat: int, seed: int) -
     else:
         rows = torch.stack([torch.randperm(size, generator=generator)[:batch_size] for _ in range(repeat)])
     return [torch.stack([train[int(i)][0] for i in row]) for row in rows]
+
+
+def with_absolute_location(config: DataConfig) -> DataConfig:
+    """The same config with its data location made absolute, so that workers whose working directory
+    differs (Ray Tune trials, Ray Train workers) read the same files."""
+    if config.name == "cifar10-subset":
+        return replace(config, data_dir=str(subset_path(config).resolve()))
+    if config.name in ("cifar10", "cifar100", "tinyimagenet"):
+        return replace(config, data_dir=str(data_root(config).resolve()))
+    return config

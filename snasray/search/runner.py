@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from snasray.cells import load_space
+from snasray.data import with_absolute_location
 from snasray.errors import UserError
 from snasray.score import ScoreConfig, Scorer
 from snasray.search.cluster import connect, worker_slots
@@ -110,6 +111,7 @@ def run_search(
     connect(address, config)
     workers = config.workers or worker_slots(config)
     score = config.score if config.gpus_per_worker == 0 else replace(config.score, device="cuda")
+    score = replace(score, data_dir=with_absolute_location(score.data_config()).data_dir)
     searcher = make_searcher(config.searcher, space, config.seed, **config.searcher_options)
     loop = SearchLoop(
         searcher, config.budget, workers * config.cells_per_trial, known=store.index(score.config_hash(), config.seed)

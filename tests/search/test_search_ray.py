@@ -171,3 +171,62 @@ def test_missing_data_fails_before_anything_runs(capsys, tmp_path):
     assert main(["search", "--dataset", "cifar10", "--data-dir", str(tmp_path), "--out", str(out)]) == 2
     assert "--download" in capsys.readouterr().err
     assert not Path(out).exists()
+
+
+def test_relative_data_paths_reach_the_workers(ray_local, tmp_path, capsys, monkeypatch):
+    subset = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "cifar10_subset.npz"
+    monkeypatch.chdir(tmp_path)
+    relative = os.path.relpath(subset.resolve(), tmp_path)
+    argv = [
+        "search",
+        "--budget",
+        "2",
+        "--dataset",
+        "cifar10-subset",
+        "--data-dir",
+        relative,
+        "--preset",
+        "tiny",
+        "--batch-size",
+        "16",
+        "--repeat",
+        "1",
+        "--workers",
+        "2",
+        "--cells-per-trial",
+        "1",
+        "--out",
+        "run",
+    ]
+    assert main(argv) == 0
+    table = pd.read_parquet(tmp_path / "run")
+    assert len(table) == 2 and (table["status"] == "ok").all()
+
+
+def test_a_search_whose_cells_all_fail_still_ends_with_a_summary(ray_local, tmp_path, capsys):
+    table = tmp_path / "one.parquet"
+    pd.DataFrame({"key": ["0003 0000 0000 0000"], "score": [1.0]}).to_parquet(table)
+    argv = [
+        "search",
+        "--space",
+        "snasnet-forward",
+        "--budget",
+        "3",
+        "--table",
+        str(table),
+        "--workers",
+        "1",
+        "--cells-per-trial",
+        "3",
+        "--out",
+        str(tmp_path / "run"),
+        "--seed",
+        "5",
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    rows = pd.read_parquet(tmp_path / "run")
+    assert len(rows) == 3 and rows["key"].is_unique
+    failed = rows[rows["status"] == "error"]
+    assert len(failed) >= 2 and failed["error"].str.contains("not in the score table").all()
+    assert "failed to score" in out
