@@ -114,7 +114,10 @@ def print_summary(outcome, config, top_k: int) -> None:
         print(f"{errors} cell(s) failed to score; their errors are in the store's 'error' column")
     if outcome.exhausted:
         print("the searcher stopped proposing new cells before the budget was spent")
-    for rank, row in enumerate(ranked.head(top_k).itertuples(), 1):
-        print(f"\n#{rank}  score {row.score:.4f}  firing rate {row.firing_rate:.3f}  params {row.params:,}")
-        print(draw_cell(Cell.parse(row.key)))
+    if len(ranked):
+        print("\n rank      score  firing rate      params  cell")
+        for rank, row in enumerate(ranked.head(top_k).itertuples(), 1):
+            print(f" {rank:>4} {row.score:>10.4f} {row.firing_rate:>12.4f} {row.params:>11,}  {row.key}")
+        print("\nbest cell:")
+        print(draw_cell(Cell.parse(ranked.iloc[0]["key"])))
     print(f"\nstore: {outcome.run_dir} ({len(table)} rows; pandas.read_parquet('{outcome.run_dir}'))")

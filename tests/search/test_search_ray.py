@@ -140,7 +140,8 @@ def test_search_cli_summary_and_errors(ray_local, tmp_path, capsys):
     )
     captured = capsys.readouterr()
     assert code == 0
-    assert "#1  score" in captured.out and "#2  score" in captured.out and f"store: {out.resolve()}" in captured.out
+    ranks = [line.split()[0] for line in captured.out.splitlines() if line[:5].strip() in ("1", "2", "3")]
+    assert ranks == ["1", "2"] and "best cell:" in captured.out and f"store: {out.resolve()}" in captured.out
     assert "search: 4/4 cells" in captured.err
     assert main(["search", "--budget", "4", "--dataset", "synthetic", "--out", str(out)]) == 2
     assert "already holds a search" in capsys.readouterr().err
