@@ -1,0 +1,211 @@
+"""`snasray train` (fine-train cells with Ray Train) and `snasray evaluate` (a trained checkpoint)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from snasray.cli.common import cell_arg, emit_json, user_input
+from snasray.errors import UserError
+
+
+def register(commands) -> None:
+    p = commands.add_parser("train", help="fine-train the top cells of a search, or given cells, with Ray Train")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--run",
+        dest="run_dir",
+        metavar="RUN_DIR",
+        help="search run directory whose best-scoring cells to train (with --top-k)",
+    )
+    source.add_argument("--cell", action="append", help="a cell to train, e.g. '0303 0030 2002 0200' (repeatable)")
+    p.add_argument("--top-k", type=int, help="how many of the run's best-scoring cells to train (with --run)")
+    p.add_argument("--out", help="run directory for the results (default: the --run directory, else runs/train)")
+    p.add_argument("--dataset", help="data set (default: the search run's, else cifar10-subset)")
+    p.add_argument("--data-dir", help="data folder (or the .npz of cifar10-subset)")
+    p.add_argument("--download", action="store_true", help="let torchvision download CIFAR-10/100")
+    p.add_argument("--preset", help="model preset (default: the search run's, else tiny)")
+    p.add_argument("--timesteps", type=int, help="override the preset's timesteps (5)")
+    p.add_argument("--neuron", default="lif", choices=("lif", "relu"), help="relu: the same network as an ANN baseline")
+    p.add_argument("--recipe", default="paper", help="paper (SGD 0.1, 300 epochs) or short (Adam 1e-3, 10 epochs)")
+    p.add_argument("--epochs", type=int, help="override the recipe's epochs")
+    p.add_argument("--batch-size", type=int, help="global batch size (the paper: 64)")
+    p.add_argument("--optimizer", help="sgd or adam (override the recipe's)")
+    p.add_argument("--lr", type=float, help="override the recipe's learning rate")
+    p.add_argument("--train-images", type=int, help="train on a fixed random N of the training images")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=1, help="Ray Train data-parallel workers per cell")
+    p.add_argument("--cpus-per-worker", type=float, default=1.0)
+    p.add_argument("--gpu", action="store_true", help="one GPU per worker (NCCL)")
+    p.add_argument("--max-minutes", type=float, help="wall-clock budget per cell: stop after the epoch that exceeds it")
+    p.add_argument("--max-failures", type=int, default=2, help="worker-group restarts from the last checkpoint")
+    p.add_argument("--resume", action="store_true", help="continue interrupted trainings from their last checkpoint")
+    p.add_argument("--address", help="Ray cluster address ('auto' for the cluster this machine belongs to)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_train)
+
+    e = commands.add_parser("evaluate", help="accuracy, firing rates and synaptic operations of a trained checkpoint")
+    e.add_argument("--checkpoint", required=True, help="a checkpoint folder written by snasray train")
+    e.add_argument("--dataset", help="data set (default: the one it was trained on)")
+    e.add_argument("--data-dir", help="data folder (or the .npz of cifar10-subset)")
+    e.add_argument("--split", default="test", choices=("train", "val", "test"))
+    e.add_argument("--device", default="cpu", help="cpu or cuda")
+    e.add_argument("--batch-size", type=int, default=256)
+    e.add_argument("--spike-images", type=int, default=512, help="images over which spikes are counted")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(run=_evaluate)
+
+
+def _search_defaults(run_dir: Path) -> dict:
+    from snasray.search import load_run
+
+    if not (run_dir / "_run.json").is_file():
+        return {}
+    _run_id, config = load_run(run_dir)
+    return {"dataset": config.score.dataset, "preset": config.score.preset, "data_dir": config.score.data_dir}
+
+
+def _config(args, defaults: dict):
+    from snasray.train import TrainConfig
+
+    return user_input(
+        lambda: TrainConfig.from_recipe(
+            args.recipe,
+            dataset=args.dataset or defaults.get("dataset") or "cifar10-subset",
+            preset=args.preset or defaults.get("preset") or "tiny",
+            data_dir=args.data_dir or defaults.get("data_dir"),
+            download=args.download,
+            timesteps=args.timesteps,
+            neuron=args.neuron,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            optimizer=args.optimizer,
+            lr=args.lr,
+            train_images=args.train_images,
+            seed=args.seed,
+            num_workers=args.workers,
+            cpus_per_worker=args.cpus_per_worker,
+            use_gpu=args.gpu,
+            max_minutes=args.max_minutes,
+            max_failures=args.max_failures,
+        )
+    )
+
+
+def _train(args) -> int:
+    from snasray.train import top_cells
+
+    if args.run_dir:
+        run_dir = Path(args.run_dir)
+        if not run_dir.is_dir():
+            raise UserError(f"no search run at {run_dir}")
+        if args.top_k is None:
+            raise UserError("--run needs --top-k K (how many of its best cells to train)")
+        cells = [row["key"] for row in top_cells(run_dir, args.top_k)]
+        defaults = _search_defaults(run_dir)
+        out = Path(args.out) if args.out else run_dir
+    else:
+        if args.top_k is not None:
+            raise UserError("--top-k goes with --run; with --cell every given cell is trained")
+        cells = [str(cell_arg(text)) for text in args.cell]
+        defaults = {}
+        out = Path(args.out or "runs/train")
+    config = _config(args, defaults)
+    outcomes = run_training(cells, config, out, args.resume, args.address, quiet=args.json)
+    if args.json:
+        cells = [{**asdict(o), "finished": o.finished} for o in outcomes]
+        emit_json({"run_dir": str(out), "config": config.to_dict(), "cells": cells})
+    else:
+        print_summary(outcomes, config, out)
+    return 0
+
+
+def run_training(cells, config, out: Path, resume: bool, address: str | None = None, quiet: bool = False):
+    from snasray.train import train_cells
+
+    def progress(line: str) -> None:
+        print(line, file=sys.stderr if quiet else sys.stdout, flush=True)
+
+    return user_input(lambda: train_cells(cells, config, out, resume=resume, address=address, progress=progress))
+
+
+def train_top_cells(
+    run_dir: Path, k: int, score_config, recipe: str, epochs: int | None, seed: int, resume: bool
+) -> int:
+    """What `snasray search --train-top-k K` runs after the search: train its K best cells into the run."""
+    from snasray.train import TrainConfig, top_cells
+
+    cells = [row["key"] for row in top_cells(run_dir, k)]
+    config = user_input(
+        lambda: TrainConfig.from_recipe(
+            recipe,
+            dataset=score_config.dataset,
+            preset=score_config.preset,
+            data_dir=score_config.data_dir,
+            download=score_config.download,
+            timesteps=score_config.timesteps,
+            epochs=epochs,
+            seed=seed,
+        )
+    )
+    print(f"\ntraining the top {k} cell(s) of {run_dir}")
+    outcomes = run_training(cells, config, run_dir, resume)
+    print_summary(outcomes, config, run_dir)
+    return 0
+
+
+def print_summary(outcomes, config, out: Path) -> None:
+    optimiser = f"{config.optimizer} lr {config.lr:g}"
+    print(
+        f"\ntrained {len(outcomes)} cell(s): {config.recipe} recipe ({optimiser}, batch {config.batch_size},"
+        f" {config.epochs} epochs), {config.dataset}, preset {config.preset}, seed {config.seed},"
+        f" {config.num_workers} worker(s)"
+    )
+    header = (
+        f"{'cell':<22}{'params':>9}{'epochs':>9}{'best':>6}{'val acc':>9}{'test acc':>9}{'firing':>8}"
+        f"{'synops/img':>13}{'time':>9}"
+    )
+    print(header)
+    for o in outcomes:
+        print(
+            f"{o.key:<22}{o.params:>9,}{f'{o.epochs_done}/{o.epochs}':>9}{o.best_epoch:>6}{o.val_acc:>9.2%}"
+            f"{o.test_acc:>9.2%}{o.firing_rate:>8.3f}{o.synops:>13,.0f}{o.seconds:>8.0f}s"
+        )
+    stopped = [o for o in outcomes if not o.finished]
+    if stopped:
+        print(f"{len(stopped)} training(s) stopped by the time budget; continue with the same command and --resume")
+    print("test acc: the best checkpoint by val acc; firing rate and synaptic ops on the test split")
+    print(f"store: {out}/_training (snasray.train.read_training('{out}'))")
+    for o in outcomes:
+        print(f"best checkpoint of {o.key}: {o.checkpoint}")
+
+
+def _evaluate(args) -> int:
+    from snasray.train import evaluate_checkpoint
+
+    result = evaluate_checkpoint(
+        args.checkpoint,
+        dataset=args.dataset,
+        split=args.split,
+        data_dir=args.data_dir,
+        device=args.device,
+        batch_size=args.batch_size,
+        spike_images=args.spike_images,
+    )
+    if args.json:
+        emit_json(result)
+        return 0
+    print(f"checkpoint  {result['checkpoint']} (epoch {result['epoch']})")
+    print(f"cell        {result['cell']}  (key {result['key']}), {result['params']:,} parameters")
+    print(
+        f"accuracy    {result['accuracy']:.2%} on {result['images']:,} {result['split']} images of {result['dataset']}"
+    )
+    print(
+        f"spikes      firing rate {result['firing_rate']:.4f}, {result['synops']:,.0f} synaptic ops per image"
+        f" (first {result['spike_images']:,} images)"
+    )
+    for name, rate in result["layer_rates"].items():
+        print(f"  {name:<24}{rate:.4f}")
+    print(f"time        {result['seconds']:.2f} s")
+    return 0

@@ -1,0 +1,142 @@
+"""What a training run is: the recipe (the paper's by default), the network, the data and the Ray workers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, fields, replace
+
+from snasray.data import DataConfig, dataset_spec
+from snasray.model import ModelConfig, model_preset
+from snasray.train.network import NEURONS
+
+OPTIMIZERS = ("sgd", "adam")
+
+# SNASNET.md section 5. `short`: the paper's SGD stays at chance in a few CPU epochs, Adam lr 1e-3 learns.
+RECIPES: dict[str, dict] = {
+    "paper": {
+        "optimizer": "sgd",
+        "lr": 0.1,
+        "momentum": 0.9,
+        "weight_decay": 5e-4,
+        "final_lr_ratio": 0.01,
+        "epochs": 300,
+        "batch_size": 64,
+        "augment": True,
+    },
+    "short": {
+        "optimizer": "adam",
+        "lr": 1e-3,
+        "momentum": 0.9,
+        "weight_decay": 0.0,
+        "final_lr_ratio": 0.01,
+        "epochs": 10,
+        "batch_size": 64,
+        "augment": True,
+    },
+}
+
+# settings that change where and how fast a run goes, not what it computes: outside the recipe hash
+_OPERATIONAL = (
+    "data_dir",
+    "download",
+    "seed",
+    "use_gpu",
+    "cpus_per_worker",
+    "max_minutes",
+    "max_failures",
+    "keep_checkpoints",
+    "stats_images",
+)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    recipe: str = "paper"
+    optimizer: str = "sgd"
+    lr: float = 0.1
+    momentum: float = 0.9  # SGD momentum; Adam's beta1 stays at its default
+    weight_decay: float = 5e-4
+    final_lr_ratio: float = 0.01  # cosine from lr down to lr * final_lr_ratio, one step per epoch
+    epochs: int = 300
+    batch_size: int = 64  # global: split evenly over the workers
+    augment: bool = True  # random crop (pad 4) and horizontal flip, as load_split(augment=True) does
+    preset: str = "tiny"
+    timesteps: int | None = None  # None: the preset's (5)
+    neuron: str = "lif"  # "relu": the same network as an ANN baseline (use with timesteps=1)
+    dataset: str = "cifar10-subset"
+    data_dir: str | None = None
+    download: bool = False
+    train_images: int | None = None  # train on a fixed random N of the training images (quick runs, tests)
+    seed: int = 0
+    num_workers: int = 1  # Ray Train data-parallel workers
+    use_gpu: bool = False
+    cpus_per_worker: float = 1.0
+    max_minutes: float | None = None  # wall-clock budget: stop after the epoch that exceeds it
+    max_failures: int = 2  # worker-group restarts from the last checkpoint
+    keep_checkpoints: int = 2  # best by val accuracy; Ray keeps the latest one as well
+    stats_images: int = 128  # fixed validation images that measure firing rates and synaptic operations
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose {' or '.join(OPTIMIZERS)}")
+        for name in ("epochs", "batch_size", "num_workers", "keep_checkpoints", "stats_images"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.batch_size < self.num_workers:
+            raise ValueError(f"batch size {self.batch_size} is smaller than the {self.num_workers} workers")
+        if self.lr <= 0 or not 0 <= self.final_lr_ratio <= 1:
+            raise ValueError("lr must be > 0 and final_lr_ratio in [0, 1]")
+        if self.max_minutes is not None and self.max_minutes < 0:
+            raise ValueError("max_minutes must be >= 0")
+        if self.train_images is not None and self.train_images < 1:
+            raise ValueError("train_images must be >= 1")
+        if self.max_failures < 0:
+            raise ValueError("max_failures must be >= 0")
+        if self.neuron not in NEURONS:
+            raise ValueError(f"unknown neuron {self.neuron!r}; choose {' or '.join(NEURONS)}")
+        dataset_spec(self.dataset)
+        self.model_config()
+
+    @classmethod
+    def from_recipe(cls, recipe: str = "paper", **overrides) -> TrainConfig:
+        """The named recipe's defaults, then `overrides` (None values are ignored)."""
+        if recipe not in RECIPES:
+            raise ValueError(f"unknown recipe {recipe!r}; recipes are {', '.join(RECIPES)}")
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return cls(recipe=recipe, **{**RECIPES[recipe], **given})
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def with_overrides(self, **overrides) -> TrainConfig:
+        return replace(self, **overrides)
+
+    def model_config(self) -> ModelConfig:
+        return model_preset(self.preset, **({"timesteps": self.timesteps} if self.timesteps else {}))
+
+    def data_config(self) -> DataConfig:
+        return DataConfig(name=self.dataset, data_dir=self.data_dir, download=self.download)
+
+    def worker_batch_size(self) -> int:
+        return self.batch_size // self.num_workers
+
+    def recipe_hash(self) -> str:
+        """Everything that changes the trained weights besides the cell and the seed."""
+        keyed = {k: v for k, v in asdict(self).items() if k not in _OPERATIONAL and k not in ("preset", "timesteps")}
+        keyed["model"] = asdict(self.model_config())
+        return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:16]
+
+    def run_name(self) -> str:
+        """The Ray Train run (checkpoint folder) of one cell under this recipe and seed."""
+        return f"{self.recipe_hash()}-s{self.seed}"
+
+
+def key_slug(key: str) -> str:
+    """A folder name for a canonical key: '0303 0030 2002 0200' -> '0303-0030-2002-0200'."""
+    return "-".join(key.split())

@@ -1,0 +1,196 @@
+"""The loop every Ray Train worker runs: seeded data-parallel training, one report (and checkpoint) per epoch.
+
+Reproducibility: the model is initialised from the seed, the sampler shuffles from (seed, epoch), and every
+epoch reseeds torch, numpy and python from (seed, rank, epoch), so augmentation and dropout of an epoch do
+not depend on what ran before it. A run resumed from the checkpoint of epoch e therefore computes exactly
+what the uninterrupted run computes from epoch e + 1 on.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import tempfile
+import time
+
+import numpy as np
+import ray.train
+import torch
+import torch.distributed as dist
+from ray.train import Checkpoint
+from ray.train.torch import get_device, prepare_data_loader, prepare_model
+from torch import nn
+from torch.nn import functional as F
+from torch.utils.data import DataLoader, DistributedSampler, Subset
+
+from snasray.cells import Cell
+from snasray.data import dataset_spec, load_split
+from snasray.train.checkpoint import checkpoint_meta, read_state, rng_states, save_checkpoint, set_rng_states
+from snasray.train.config import TrainConfig
+from snasray.train.network import build_snasnet
+from snasray.train.stats import fixed_batch, spike_statistics
+
+
+def make_optimizer(config: TrainConfig, parameters) -> torch.optim.Optimizer:
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(parameters, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
+    return torch.optim.Adam(parameters, lr=config.lr, weight_decay=config.weight_decay)
+
+
+def cosine_factor(epoch: int, epochs: int, final_ratio: float) -> float:
+    """lr multiplier after `epoch` scheduler steps: cosine from 1 down to final_ratio at `epochs`."""
+    progress = min(epoch, epochs) / epochs
+    return final_ratio + (1 - final_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def make_schedule(config: TrainConfig, optimizer: torch.optim.Optimizer) -> torch.optim.lr_scheduler.LambdaLR:
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda epoch: cosine_factor(epoch, config.epochs, config.final_lr_ratio)
+    )
+
+
+def training_subset(size: int, count: int) -> list[int]:
+    """A fixed random choice of `count` of `size` training images, the same for every seed and run.
+
+    Random rather than the first `count`: a split stored class by class (the CIFAR-10 subset) would
+    otherwise lose whole classes.
+    """
+    if count >= size:
+        return list(range(size))
+    chosen = torch.randperm(size, generator=torch.Generator().manual_seed(0))[:count]
+    return sorted(chosen.tolist())
+
+
+def seed_epoch(seed: int, rank: int, epoch: int) -> None:
+    state = np.random.SeedSequence([seed, rank, epoch]).generate_state(2)
+    torch.manual_seed(int(state[0]))
+    np.random.seed(int(state[1]))
+    random.seed(int(state[1]))
+
+
+def _sync_buffers(network: nn.Module) -> None:
+    """Give every worker rank 0's BN statistics (each worker updated its own in its last forward)."""
+    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        for buffer in network.buffers():
+            dist.broadcast(buffer, src=0)
+
+
+def _sum(values: list[float], device, op=None) -> list[float]:
+    """All-reduce (sum by default) across the workers; a no-op for one worker."""
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return values
+    tensor = torch.tensor(values, dtype=torch.float64, device=device)
+    dist.all_reduce(tensor, op=op or dist.ReduceOp.SUM)
+    return tensor.tolist()
+
+
+@torch.no_grad()
+def _val_counts(network: nn.Module, loader) -> tuple[int, int]:
+    network.eval()
+    correct = total = 0
+    for images, labels in loader:
+        correct += int((network(images).argmax(1) == labels).sum())
+        total += len(labels)
+    return correct, total
+
+
+def train_loop(loop_config: dict) -> None:
+    config = TrainConfig.from_dict(loop_config["train"])
+    cell = Cell.parse(loop_config["cell"])
+    context = ray.train.get_context()
+    rank, world = context.get_world_rank(), context.get_world_size()
+    if not config.use_gpu:
+        torch.set_num_threads(max(1, int(config.cpus_per_worker)))
+    device = get_device()
+    spec = dataset_spec(config.dataset)
+    model_config = config.model_config()
+
+    torch.manual_seed(config.seed)
+    network = build_snasnet(cell, model_config, spec.in_channels, spec.image_size, spec.num_classes, config.neuron)
+    model = prepare_model(network)  # DistributedDataParallel over gloo (CPU) or NCCL (GPU) when world > 1
+    optimizer = make_optimizer(config, network.parameters())
+    schedule = make_schedule(config, optimizer)
+    start_epoch, best = 0, {"val_acc": -1.0, "epoch": 0}
+    checkpoint = ray.train.get_checkpoint()  # the last one: after a worker failure, or a resumed run
+    if checkpoint:
+        with checkpoint.as_directory() as folder:
+            state = read_state(folder, device)
+        network.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        start_epoch, best = int(state["epoch"]), dict(state["best"])
+        set_rng_states(state["rng"])
+
+    data = config.data_config()
+    train_set = load_split(data, "train", augment=config.augment)
+    if config.train_images:
+        train_set = Subset(train_set, training_subset(len(train_set), config.train_images))
+    val_set = load_split(data, "val")
+    sampler = DistributedSampler(train_set, num_replicas=world, rank=rank, shuffle=True, seed=config.seed)
+    train_loader = prepare_data_loader(
+        DataLoader(train_set, batch_size=config.worker_batch_size(), sampler=sampler), add_dist_sampler=False
+    )
+    val_loader = prepare_data_loader(  # each worker counts its own slice; no padding, exact counts
+        DataLoader(Subset(val_set, range(rank, len(val_set), world)), batch_size=max(256, config.batch_size)),
+        add_dist_sampler=False,
+    )
+    stats_images = fixed_batch(val_set, config.stats_images).to(device) if rank == 0 else None
+    meta = checkpoint_meta(
+        cell, model_config, spec, config.to_dict(), recipe_hash=config.recipe_hash(), neuron=config.neuron
+    )
+
+    started = time.monotonic()
+    for epoch in range(start_epoch, config.epochs):
+        tick = time.perf_counter()
+        seed_epoch(config.seed, rank, epoch)
+        sampler.set_epoch(epoch)
+        model.train()
+        loss_sum, correct, seen = torch.zeros((), device=device), torch.zeros((), device=device), 0
+        for images, labels in train_loader:
+            optimizer.zero_grad(set_to_none=True)
+            outputs = model(images)
+            loss = F.cross_entropy(outputs, labels)
+            loss.backward()
+            optimizer.step()
+            loss_sum += loss.detach() * len(labels)
+            correct += (outputs.detach().argmax(1) == labels).sum()
+            seen += len(labels)
+        schedule.step()
+        _sync_buffers(network)
+        val_correct, val_seen = _val_counts(network, val_loader)
+        loss_total, train_correct, train_seen, val_correct, val_seen = _sum(
+            [float(loss_sum), float(correct), float(seen), float(val_correct), float(val_seen)], device
+        )
+        metrics = {
+            "epoch": epoch + 1,
+            "train_loss": loss_total / max(train_seen, 1),
+            "train_acc": train_correct / max(train_seen, 1),
+            "val_acc": val_correct / max(val_seen, 1),
+            "lr": optimizer.param_groups[0]["lr"],
+        }
+        if rank == 0:
+            stats = spike_statistics(network, stats_images)
+            metrics.update(stats, layer_rates=json.dumps(stats["layer_rates"], sort_keys=True))
+        metrics["epoch_seconds"] = time.perf_counter() - tick
+        (elapsed,) = _sum([time.monotonic() - started], device, dist.ReduceOp.MAX if dist.is_available() else None)
+        stop = config.max_minutes is not None and elapsed >= config.max_minutes * 60 and epoch + 1 < config.epochs
+        metrics["stopped"] = stop
+        if metrics["val_acc"] > best["val_acc"]:
+            best = {"val_acc": metrics["val_acc"], "epoch": epoch + 1}
+        if rank == 0:
+            state = {
+                "model": network.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "schedule": schedule.state_dict(),
+                "epoch": epoch + 1,
+                "best": best,
+                "rng": rng_states(),
+            }
+            with tempfile.TemporaryDirectory() as folder:
+                save_checkpoint(folder, state, {**meta, "epoch": epoch + 1, "metrics": metrics})
+                ray.train.report(metrics, checkpoint=Checkpoint.from_directory(folder))
+        else:
+            ray.train.report(metrics)
+        if stop:
+            break

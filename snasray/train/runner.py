@@ -1,0 +1,280 @@
+"""`train_cells`: one Ray Train `TorchTrainer` per cell, rows into the store, test accuracy of the best checkpoint."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from snasray.cells import Cell
+from snasray.data import dataset_spec, load_split, with_absolute_location
+from snasray.errors import UserError
+from snasray.train.checkpoint import load_network
+from snasray.train.config import TrainConfig, key_slug
+from snasray.train.network import build_snasnet
+from snasray.train.stats import evaluate_network
+from snasray.train.store import RowFollower, append_rows, read_training, training_dir
+
+SNAPSHOT = "checkpoint_manager_snapshot.json"  # what Ray Train leaves in a run folder it can resume
+Progress = Callable[[str], None]
+_EPOCH_FIELDS = ("epoch", "train_loss", "train_acc", "val_acc", "firing_rate", "layer_rates", "synops", "epoch_seconds")
+
+
+@dataclass(frozen=True)
+class TrainOutcome:
+    key: str
+    cell: str
+    run_id: str
+    recipe_hash: str
+    seed: int
+    epochs_done: int
+    epochs: int
+    best_epoch: int
+    val_acc: float
+    test_acc: float
+    firing_rate: float
+    synops: float
+    params: int
+    seconds: float  # all epochs of this training, across resumes
+    checkpoint: str  # the best checkpoint, which gave test_acc
+    folder: str  # Ray Train's run folder: every kept checkpoint
+
+    @property
+    def finished(self) -> bool:
+        return self.epochs_done >= self.epochs
+
+
+def _row_writer(run_dir: str, fields: dict):
+    """A Ray Train callback (it runs in the controller) that stores one row per reported epoch."""
+    from ray.train import UserCallback
+
+    class RowWriter(UserCallback):
+        def after_report(self, run_context, metrics, checkpoint) -> None:
+            first = metrics[0]  # rank 0's: the one with spike statistics
+            row = {key: first.get(key) for key in _EPOCH_FIELDS}
+            append_rows(run_dir, [{**fields, **row, "kind": "epoch", "checkpoint": checkpoint and checkpoint.path}])
+
+    return RowWriter()
+
+
+def _epoch_line(row: dict, epochs: int) -> str:
+    return (
+        f"  epoch {row['epoch']:>3}/{epochs}  loss {row['train_loss']:.4f}  train {row['train_acc']:6.2%}"
+        f"  val {row['val_acc']:6.2%}  firing {row['firing_rate']:.3f}  synops {row['synops']:,.0f}"
+        f"  {row['epoch_seconds']:.1f} s"
+    )
+
+
+class _Follow:
+    """Prints the epoch rows of one training while `fit()` blocks the main thread."""
+
+    def __init__(self, run_dir: Path, run_id: str, epochs: int, progress: Progress | None) -> None:
+        self.follower, self.run_id, self.epochs, self.progress = RowFollower(run_dir), run_id, epochs, progress
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _emit(self) -> None:
+        for row in self.follower.new_rows():
+            if row["run_id"] == self.run_id and row["kind"] == "epoch" and self.progress:
+                self.progress(_epoch_line(row, self.epochs))
+
+    def _run(self) -> None:
+        while not self.done.wait(1.0):
+            self._emit()
+
+    def __enter__(self) -> _Follow:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.done.set()
+        self.thread.join()
+        self._emit()
+
+
+def check_data(config: TrainConfig) -> None:
+    """Fail fast, with one line, on missing data: before Ray starts workers that would fail the same way."""
+    load_split(config.data_config(), "val")
+
+
+def _params(cell: Cell, config: TrainConfig) -> int:
+    spec = dataset_spec(config.dataset)
+    network = build_snasnet(
+        cell, config.model_config(), spec.in_channels, spec.image_size, spec.num_classes, config.neuron
+    )
+    return sum(p.numel() for p in network.parameters())
+
+
+def _trainer(cell: Cell, config: TrainConfig, folder: Path, name: str, callback):
+    from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
+    from ray.train.torch import TorchTrainer
+
+    from snasray.train.loop import train_loop
+
+    resources = {"CPU": config.cpus_per_worker, **({"GPU": 1} if config.use_gpu else {})}
+    return TorchTrainer(
+        train_loop,
+        train_loop_config={"train": config.to_dict(), "cell": str(cell)},
+        scaling_config=ScalingConfig(
+            num_workers=config.num_workers, use_gpu=config.use_gpu, resources_per_worker=resources
+        ),
+        run_config=RunConfig(
+            name=name,
+            storage_path=str(folder),
+            failure_config=FailureConfig(max_failures=config.max_failures),
+            checkpoint_config=CheckpointConfig(
+                num_to_keep=config.keep_checkpoints, checkpoint_score_attribute="val_acc", checkpoint_score_order="max"
+            ),
+            callbacks=[callback],
+        ),
+    )
+
+
+def _best(result) -> tuple[str, dict]:
+    kept = [(c, m) for c, m in (result.best_checkpoints or []) if c is not None and "val_acc" in m]
+    if not kept:
+        raise RuntimeError("the training reported no checkpoint")
+    checkpoint, metrics = max(kept, key=lambda pair: (pair[1]["val_acc"], pair[1]["epoch"]))
+    return checkpoint.path, metrics
+
+
+def _locate(key: str, config: TrainConfig, run_dir: Path) -> tuple[Path, str, str]:
+    """Ray Train's storage folder and run name for one cell, and the run_id of its rows."""
+    folder, name = training_dir(run_dir) / key_slug(key), config.run_name()
+    return folder, name, f"{key_slug(key)}-{name}"
+
+
+def _refuse_existing(key: str, config: TrainConfig, run_dir: Path, resume: bool) -> None:
+    folder, name, _ = _locate(key, config, Path(run_dir).resolve())
+    if (folder / name / SNAPSHOT).exists() and not resume:
+        raise UserError(f"{folder / name} already holds this training; pass --resume to continue it")
+
+
+def train_cell(
+    cell: Cell | str,
+    config: TrainConfig,
+    run_dir: str | Path,
+    resume: bool = False,
+    progress: Progress | None = None,
+) -> TrainOutcome:
+    """Train one cell (its canonical form) with Ray Train into ``RUN_DIR/_training/<key-slug>/``."""
+    given = Cell.parse(cell)
+    key = given.canonical_key()
+    run_dir = Path(run_dir).resolve()
+    folder, name, run_id = _locate(key, config, run_dir)
+    _refuse_existing(key, config, run_dir, resume)
+    params = _params(Cell.parse(key), config)
+    fields = {
+        "run_id": run_id,
+        "key": key,
+        "cell": str(given),
+        "seed": config.seed,
+        "recipe_hash": config.recipe_hash(),
+        "params": params,
+    }
+    logging.getLogger("ray.train").setLevel(logging.WARNING)
+    trainer = _trainer(Cell.parse(key), config, folder, name, _row_writer(str(run_dir), fields))
+    with _Follow(run_dir, run_id, config.epochs, progress):
+        result = trainer.fit()
+    path, metrics = _best(result)
+    device = "cuda" if config.use_gpu and torch.cuda.is_available() else "cpu"
+    network, _meta = load_network(path, device)
+    test = evaluate_network(network, load_split(config.data_config(), "test"), device)
+    epochs = read_training(run_dir)
+    epochs = epochs[(epochs["run_id"] == run_id) & (epochs["kind"] == "epoch")]
+    seconds = float(epochs["epoch_seconds"].sum())
+    append_rows(
+        run_dir,
+        [
+            {
+                **fields,
+                "kind": "final",
+                "epoch": metrics["epoch"],
+                "train_loss": metrics["train_loss"],
+                "train_acc": metrics["train_acc"],
+                "val_acc": metrics["val_acc"],
+                "test_acc": test.accuracy,
+                "firing_rate": test.firing_rate,
+                "layer_rates": json.dumps(test.layer_rates, sort_keys=True),
+                "synops": test.synops,
+                "epoch_seconds": seconds,
+                "checkpoint": path,
+            }
+        ],
+    )
+    return TrainOutcome(
+        key=key,
+        cell=str(given),
+        run_id=run_id,
+        recipe_hash=config.recipe_hash(),
+        seed=config.seed,
+        epochs_done=int(epochs["epoch"].max()) if len(epochs) else 0,
+        epochs=config.epochs,
+        best_epoch=int(metrics["epoch"]),
+        val_acc=float(metrics["val_acc"]),
+        test_acc=test.accuracy,
+        firing_rate=test.firing_rate,
+        synops=test.synops,
+        params=params,
+        seconds=seconds,
+        checkpoint=path,
+        folder=str(folder / name),
+    )
+
+
+def train_cells(
+    cells: Sequence[Cell | str],
+    config: TrainConfig,
+    run_dir: str | Path,
+    resume: bool = False,
+    address: str | None = None,
+    progress: Progress | None = None,
+) -> list[TrainOutcome]:
+    """Train each cell in turn; a cell listed twice (same canonical key) is trained once."""
+    from snasray.search.cluster import connect
+
+    check_data(config)  # the driver evaluates the best checkpoint on the test split, so it needs the data too
+    # workers run in other folders: hand them the data's absolute location (not part of the recipe hash)
+    config = config.with_overrides(data_dir=with_absolute_location(config.data_config()).data_dir)
+    for cell in cells:  # refuse before any training starts
+        _refuse_existing(Cell.parse(cell).canonical_key(), config, run_dir, resume)
+    connect(address, None)
+    outcomes: list[TrainOutcome] = []
+    seen: set[str] = set()
+    for index, cell in enumerate(cells, 1):
+        key = Cell.parse(cell).canonical_key()
+        if key in seen:
+            continue
+        seen.add(key)
+        if progress:
+            progress(
+                f"training cell {index}/{len(cells)}: {key}  ({config.recipe} recipe, {config.epochs} epochs,"
+                f" {config.num_workers} worker(s), {config.dataset}, preset {config.preset}, seed {config.seed})"
+            )
+        outcomes.append(train_cell(cell, config, run_dir, resume=resume, progress=progress))
+    return outcomes
+
+
+def top_cells(run_dir: str | Path, k: int) -> list[dict]:
+    """The k best-scoring distinct cells of a search run: dicts with key, cell, score, firing_rate, params."""
+    from snasray.search.store import ScoreStore
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise UserError(f"no search run at {run_dir}")
+    if k < 1:
+        raise UserError(f"--top-k must be >= 1, got {k}")
+    table = ScoreStore(run_dir).read()
+    if table.empty:
+        raise UserError(f"{run_dir} holds no scored cells (no scores-*.parquet)")
+    ok = table[(table["status"] == "ok") & table["score"].map(lambda s: s is not None and math.isfinite(s))]
+    ranked = ok.sort_values("score", ascending=False, kind="stable").drop_duplicates("key")
+    if k > len(ranked):
+        raise UserError(f"--top-k {k} exceeds the {len(ranked)} scored cell(s) of {run_dir}")
+    return ranked.head(k)[["key", "cell", "score", "firing_rate", "params"]].to_dict("records")
