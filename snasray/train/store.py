@@ -6,14 +6,14 @@ carries the test accuracy of the best checkpoint. Rows link to the search rows b
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from snasray.parts import normalise_row, read_parts, write_part
 
 TRAIN_SCHEMA_VERSION = 1
 TRAINING_DIR = "_training"
@@ -48,23 +48,8 @@ def training_dir(run_dir: str | Path) -> Path:
     return Path(run_dir) / TRAINING_DIR
 
 
-def normalise_row(row: Mapping) -> dict:
-    out = {name: row.get(name) for name in COLUMNS}
-    out["schema_version"] = TRAIN_SCHEMA_VERSION
-    if isinstance(out["layer_rates"], Mapping):
-        out["layer_rates"] = json.dumps(out["layer_rates"], sort_keys=True)
-    if out["timestamp"] is None:
-        out["timestamp"] = pd.Timestamp.now(tz="UTC")
-    for name in ("test_acc", "train_loss", "train_acc", "val_acc", "firing_rate", "synops", "epoch_seconds"):
-        if out[name] is None:
-            out[name] = math.nan
-    return out
-
-
 def append_rows(run_dir: str | Path, rows: list[Mapping]) -> Path | None:
-    from snasray.search.store import write_part  # imported here: the search package pulls in Ray Tune
-
-    rows = [normalise_row(r) for r in rows]
+    rows = [normalise_row(r, TRAIN_SCHEMA, TRAIN_SCHEMA_VERSION) for r in rows]
     return write_part(training_dir(run_dir), rows, TRAIN_SCHEMA, PREFIX) if rows else None
 
 
@@ -74,8 +59,6 @@ def read_training(run_dir: str | Path, latest: bool = True) -> pd.DataFrame:
     With ``latest``, a row written again for the same (run_id, kind, epoch), as a resumed training may do,
     replaces the earlier one.
     """
-    from snasray.search.store import read_parts
-
     frame = read_parts(training_dir(run_dir), TRAIN_SCHEMA, PREFIX)
     frame = frame.sort_values("timestamp", kind="stable")
     if latest:

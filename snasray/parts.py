@@ -1,0 +1,54 @@
+"""Parquet part files: the append-only, crash-safe storage under the search and training stores.
+
+Each append writes one new file under a hidden temporary name, then renames it, so a crash never
+leaves a file that pandas cannot read; readers see whole parts or nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+def normalise_row(row: Mapping, schema: pa.Schema, version: int) -> dict:
+    """A row with every column of `schema`: JSON for mappings, now for a missing timestamp, NaN for missing floats."""
+    out = {name: row.get(name) for name in schema.names}
+    out["schema_version"] = version
+    for name, value in out.items():
+        if isinstance(value, Mapping):
+            out[name] = json.dumps(value, sort_keys=True)
+    if "timestamp" in out and out["timestamp"] is None:
+        out["timestamp"] = pd.Timestamp.now(tz="UTC")
+    for field in schema:
+        if pa.types.is_floating(field.type) and out[field.name] is None:
+            out[field.name] = math.nan
+    return out
+
+
+def write_part(directory: Path, rows: list[dict], schema: pa.Schema, prefix: str) -> Path:
+    """Write rows as one new Parquet file, atomically."""
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"{prefix}-{time.time_ns()}-{uuid.uuid4().hex[:8]}.parquet"
+    temporary = directory / f".{name}.tmp"
+    table = pa.Table.from_pylist(rows, schema=schema)
+    pq.write_table(table, temporary)
+    with open(temporary, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, directory / name)
+    return directory / name
+
+
+def read_parts(directory: Path, schema: pa.Schema, prefix: str) -> pd.DataFrame:
+    files = sorted(directory.glob(f"{prefix}-*.parquet")) if directory.is_dir() else []
+    if not files:
+        return schema.empty_table().to_pandas()
+    return pa.concat_tables(pq.read_table(f, schema=schema) for f in files).to_pandas()
