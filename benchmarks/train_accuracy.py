@@ -61,12 +61,20 @@ def run_step(name: str, argv: list[str], out: Path, steps: list[dict]) -> dict:
             result_file.write_text(json.dumps(step, indent=2))
         else:
             print(done.stdout, log_file.read_text()[-3000:], sep="\n", file=sys.stderr)
+    if result_file.exists():  # when the step finished: its saved result's time
+        step["finished"] = time.strftime("%Y-%m-%d %H:%M", time.localtime(result_file.stat().st_mtime))
     steps.append(step)
     return step
 
 
 def trained(step: dict) -> dict:
     return json.loads(step["stdout"])["cells"][0] if step["code"] == 0 else {}
+
+
+def val_at(run_dir: Path, run_id: str, epoch: int) -> float:
+    rows = read_training(run_dir)
+    rows = rows[(rows["run_id"] == run_id) & (rows["kind"] == "epoch") & (rows["epoch"] == epoch)]
+    return float(rows["val_acc"].iloc[0]) if len(rows) else float("nan")
 
 
 def curve(run_dir: Path, run_id: str) -> str:
@@ -153,17 +161,27 @@ def cifar(out: Path, args, steps: list[dict]) -> list[str]:
         "The ANN baseline is the same macro network and the paper's CIFAR-10 cell with every LIF replaced by a",
         "ReLU and 1 timestep (its backward edges then carry nothing): same parameter count, ~5x+ cheaper steps.",
         "",
-        "| network | cell | params | epochs in budget | time used | best val acc | firing rate | synops/img |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    cells = {label: trained(step) for label, step in runs.items()}
+    common_epochs = min((c["epochs_done"] for c in cells.values() if c), default=0)
+    lines += [
+        "The budget buys different numbers of epochs, and the CPU was shared: other jobs' load changed from run",
+        f"to run (load after each run below). The column 'val acc @ {common_epochs}' compares the networks after",
+        "the same number of epochs (the epochs every run completed), which that load does not bias.",
+        "",
+        f"| network | cell | params | epochs in budget | time used | best val acc | val acc @ {common_epochs} |"
+        " firing rate | synops/img | load after |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for label, step in runs.items():
-        cell = trained(step)
+        cell = cells[label]
         if not cell:
-            lines.append(f"| {label} | failed (exit {step['code']}) | | | | | | |")
+            lines.append(f"| {label} | failed (exit {step['code']}) | | | | | | | | |")
             continue
         lines.append(
             f"| {label} | `{cell['key']}` | {cell['params']:,} | {cell['epochs_done']} | {cell['seconds'] / 60:.1f} min"
-            f" | **{cell['val_acc']:.2%}** | {spikes(cell)} |"
+            f" | **{cell['val_acc']:.2%}** | {val_at(run, cell['run_id'], common_epochs):.2%} | {spikes(cell)}"
+            f" | {step['load'][0]:.1f} |"
         )
     lines += ["", "Validation accuracy per epoch:", ""]
     for label, step in runs.items():
@@ -177,7 +195,7 @@ def write(sections: list[list[str]], steps: list[dict], started: str) -> None:
     lines = [
         "# Trained accuracy (issue 5, item 6)",
         "",
-        f"Machine: {machine()}. Run started {started}; written by `benchmarks/train_accuracy.py`.",
+        f"Machine: {machine()}. Written {started} by `benchmarks/train_accuracy.py`.",
         "Times are wall-clock on a CPU that other jobs shared; the load average (1 min) after each step is given.",
         "",
     ]
@@ -186,12 +204,15 @@ def write(sections: list[list[str]], steps: list[dict], started: str) -> None:
     lines += [
         "## Commands, in order",
         "",
-        "| step | command | exit | wall time | load after |",
-        "| --- | --- | ---: | ---: | ---: |",
+        "| step | command | exit | wall time | finished | load after |",
+        "| --- | --- | ---: | ---: | --- | ---: |",
     ]
     for s in steps:
         command = s["command"].replace(f"{ROOT}/", "")  # paths relative to the project root, where it runs
-        lines.append(f"| {s['name']} | `{command}` | {s['code']} | {s['seconds']:.0f} s | {s['load'][0]:.1f} |")
+        lines.append(
+            f"| {s['name']} | `{command}` | {s['code']} | {s['seconds']:.0f} s |"
+            f" {s.get('finished', '-')} | {s['load'][0]:.1f} |"
+        )
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text("\n".join(lines) + "\n")
 
