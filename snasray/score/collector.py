@@ -20,30 +20,34 @@ class SpikeCollector:
     def __init__(self, network: nn.Module) -> None:
         self._layers = spiking_layers(network)
         self._names = list(self._layers)
+        self._consumers = torch.tensor([float(m.consumers) for m in self._layers.values()], dtype=torch.float64)
+        self._fanout = torch.tensor([float(m.fanout) for m in self._layers.values()], dtype=torch.float64)
         self._handles = [m.register_forward_hook(self._hook(i)) for i, m in enumerate(self._layers.values())]
         self.clear()
 
     def clear(self) -> None:
         self._grams: list[torch.Tensor] = []
         self._calls: list[tuple[int, int]] = []  # (layer index, neurons per sample)
+        self._stack = None  # the calls stacked, once per forward, for every reading below
 
     def _hook(self, index: int):
         def collect(_module, _inputs, spikes: torch.Tensor) -> None:
             self._grams.append(spike_gram(spikes))
             self._calls.append((index, spikes[0].numel()))
+            self._stack = None
 
         return collect
 
     def _stacked(self):
         if not self._grams:
             raise ValueError("no spikes were collected: the network has no LIF neuron or was not run")
-        grams = torch.stack(self._grams)
-        layer = torch.tensor([c[0] for c in self._calls])
-        neurons = torch.tensor([c[1] for c in self._calls], dtype=torch.float64)
-        spikes = grams.diagonal(dim1=1, dim2=2).sum(1).to(torch.float64).cpu()
-        modules = list(self._layers.values())
-        weight = torch.tensor([float(modules[i].consumers) for i in layer.tolist()], dtype=torch.float64)
-        return grams, layer, neurons, spikes, weight
+        if self._stack is None:
+            grams = torch.stack(self._grams)
+            layer = torch.tensor([c[0] for c in self._calls])
+            neurons = torch.tensor([c[1] for c in self._calls], dtype=torch.float64)
+            spikes = grams.diagonal(dim1=1, dim2=2).sum(1).to(torch.float64).cpu()
+            self._stack = grams, layer, neurons, spikes, self._consumers[layer]
+        return self._stack
 
     def kernel(self) -> torch.Tensor:
         grams, _, neurons, _, weight = self._stacked()
@@ -71,10 +75,7 @@ class SpikeCollector:
 
     def synops_per_sample(self) -> float:
         layer, _, spikes, _, samples = self._totals()
-        fanout = torch.tensor(
-            [float(list(self._layers.values())[i].fanout) for i in layer.tolist()], dtype=torch.float64
-        )
-        return float((spikes * fanout).sum()) / samples
+        return float((spikes * self._fanout[layer]).sum()) / samples
 
     def close(self) -> None:
         for handle in self._handles:

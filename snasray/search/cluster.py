@@ -7,7 +7,7 @@ import os
 from snasray.errors import UserError
 
 
-def connect(address: str | None, config) -> None:
+def connect(address: str | None) -> None:
     import ray
 
     if ray.is_initialized():

@@ -108,7 +108,7 @@ def run_search(
         Scorer(config.score).batches(config.seed)  # fail fast on missing data, before Ray starts
     run_id = run_id or start_run(config, run_dir)
     store = ScoreStore(run_dir)
-    connect(address, config)
+    connect(address)
     workers = config.workers or worker_slots(config)
     score = config.score if config.gpus_per_worker == 0 else replace(config.score, device="cuda")
     score = replace(score, data_dir=with_absolute_location(score.data_config()).data_dir)

@@ -25,8 +25,9 @@ def scorer_for(config: ScoreConfig) -> Scorer:
 def score_row(scorer: Scorer, cell: Cell, key: str, seed: int) -> dict:
     """Score the canonical form of a cell; a failure becomes a row with its error, not an exception."""
     start = time.perf_counter()
+    canonical = Cell.parse(key)
     try:
-        result = scorer.score(Cell.parse(key), seed)
+        result = scorer.score(canonical, seed)
     except Exception as err:  # recorded in the store; the search goes on
         return {
             "key": key,
@@ -50,7 +51,7 @@ def score_row(scorer: Scorer, cell: Cell, key: str, seed: int) -> dict:
         "seconds": result.seconds,
         "status": "ok",
         "error": result.error,
-        "matrix": [v for row in Cell.parse(key).matrix for v in row],
+        "matrix": [v for row in canonical.matrix for v in row],
     }
 
 

@@ -244,7 +244,7 @@ def train_cells(
     config = config.with_overrides(data_dir=with_absolute_location(config.data_config()).data_dir)
     for cell in cells:  # refuse before any training starts
         _refuse_existing(Cell.parse(cell).canonical_key(), config, run_dir, resume)
-    connect(address, None)
+    connect(address)
     outcomes: list[TrainOutcome] = []
     seen: set[str] = set()
     for index, cell in enumerate(cells, 1):
