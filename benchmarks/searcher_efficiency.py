@@ -19,9 +19,10 @@ from snasray.search.searchers import make_searcher
 
 
 def evaluations_to_top(
-    searcher_name: str, seed: int, scorer: TableScorer, threshold: float, space, budget: int, round_size: int
+    spec: str, seed: int, scorer: TableScorer, threshold: float, space, budget: int, round_size: int
 ) -> int | None:
-    loop = SearchLoop(make_searcher(searcher_name, space, seed), budget=budget, round_size=round_size)
+    name, options = parse_spec(spec)
+    loop = SearchLoop(make_searcher(name, space, seed, **options), budget=budget, round_size=round_size)
     while not loop.finished:
         loop.next_round()
         rows = []
@@ -45,6 +46,16 @@ def evaluations_to_top(
     return None
 
 
+def parse_spec(spec: str) -> tuple[str, dict]:
+    """ "evolution:screen=0,population=16" -> ("evolution", {"screen": 0, "population": 16})."""
+    name, _, rest = spec.partition(":")
+    options = {}
+    for item in filter(None, rest.split(",")):
+        key, _, value = item.partition("=")
+        options[key] = int(value) if value.lstrip("-").isdigit() else value
+    return name, options
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--table", default="snasnet-forward_digits_tiny")
@@ -52,7 +63,11 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--budget", type=int, default=2000)
     parser.add_argument("--round-size", type=int, default=8)
-    parser.add_argument("--searchers", default="random,evolution,tpe,nsga2")
+    parser.add_argument(
+        "--searchers",
+        default="random;evolution;evolution:screen=0;tpe;nsga2",
+        help="';'-separated NAME[:OPTION=VALUE,...], e.g. 'evolution:screen=0,population=16'",
+    )
     args = parser.parse_args()
     scorer = TableScorer(args.table)
     threshold = scorer.frame["score"].quantile(0.99)
@@ -61,7 +76,7 @@ def main() -> None:
     print("| searcher | median evaluations to top 1% | mean | found in budget | seconds |")
     print("| --- | --- | --- | --- | --- |")
     medians = {}
-    for name in args.searchers.split(","):
+    for name in args.searchers.split(";"):
         start = time.perf_counter()
         found = [
             evaluations_to_top(name, s, scorer, threshold, space, args.budget, args.round_size)
