@@ -32,6 +32,13 @@ def register(commands) -> None:
     p.add_argument("--cpus-per-worker", type=float, default=1.0)
     p.add_argument("--gpus-per-worker", type=float, default=0.0, help="fractions share one GPU")
     p.add_argument("--objective", default="firing_rate", help="nsga2's cost: firing_rate or synops")
+    p.add_argument(
+        "--searcher-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a searcher setting, repeatable: evolution population, tournament, screen (1/0); tpe startup",
+    )
     p.add_argument("--top-k", type=int, default=5, help="cells shown in the summary")
     p.add_argument("--train-top-k", type=int, default=0, help="then fine-train the K best cells (snasray train)")
     p.add_argument("--train-recipe", default="short", help="recipe of that training: paper or short")
@@ -44,6 +51,7 @@ def _config(args):
 
     space_arg(args.space)
     options = {"objective": args.objective} if args.searcher == "nsga2" else {}
+    options.update(parse_searcher_options(args.searcher_option))
     return user_input(
         lambda: SearchConfig(
             space=args.space,
@@ -58,6 +66,22 @@ def _config(args):
             searcher_options=options,
         )
     )
+
+
+def parse_searcher_options(items: list[str]) -> dict[str, object]:
+    """["population=16", "screen=0"] -> {"population": 16, "screen": 0}; numbers become int or float."""
+    options: dict[str, object] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not (sep and key):
+            raise UserError(f"--searcher-option takes KEY=VALUE, got {item!r}")
+        for kind in (int, float):
+            try:
+                options[key] = kind(value)
+                break
+            except ValueError:
+                options[key] = value
+    return options
 
 
 def _search(args) -> int:

@@ -10,15 +10,17 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
+import ray
 
 from snasray.cells import load_space
 from snasray.data import with_absolute_location
 from snasray.errors import UserError
 from snasray.score import ScoreConfig, Scorer
 from snasray.search.cluster import connect, worker_slots
+from snasray.search.dispatch import Dispatcher
 from snasray.search.loop import SearchLoop
 from snasray.search.progress import ProgressLine
-from snasray.search.searchers import make_searcher
+from snasray.search.searchers import check_options, make_searcher
 from snasray.search.store import ScoreStore
 from snasray.search.trial import score_cells
 from snasray.search.tune_adapter import RoundSearcher
@@ -54,6 +56,7 @@ class SearchConfig:
             raise ValueError("cells_per_trial must be >= 1")
         if self.workers is not None and self.workers < 1:
             raise ValueError("workers must be >= 1")
+        check_options(self.searcher, self.searcher_options)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -127,12 +130,13 @@ def run_search(
     }
     trial_config = {"score_config": asdict(score), "seed": config.seed, "run_fields": run_fields}
     line = ProgressLine(config.budget) if progress else None
-    adapter = RoundSearcher(loop, store, trial_config, config.cells_per_trial, line)
+    dispatcher = Dispatcher.remote()
+    adapter = RoundSearcher(loop, store, trial_config, dispatcher, line)
     resources = {"cpu": config.cpus_per_worker, "gpu": config.gpus_per_worker}
     attempt = len(list((run_dir / "_tune").glob("attempt-*"))) if (run_dir / "_tune").exists() else 0
     quiet_tune()
     tuner = tune.Tuner(
-        tune.with_resources(score_cells, resources),
+        tune.with_resources(tune.with_parameters(score_cells, dispatcher=dispatcher), resources),
         tune_config=tune.TuneConfig(
             search_alg=adapter,
             num_samples=-1,
@@ -147,7 +151,10 @@ def run_search(
             failure_config=tune.FailureConfig(max_failures=config.max_failures),
         ),
     )
-    tuner.fit()
+    try:
+        tuner.fit()
+    finally:
+        ray.kill(dispatcher)
     if line:
         line.close()
     if loop.current and loop.round_answered():

@@ -1,4 +1,8 @@
-"""The Tune trial: score one batch of cells on a long-lived worker that keeps its data and scorer warm."""
+"""The Tune trial: score one batch of cells on a long-lived worker that keeps its data and scorer warm.
+
+Tune reuses the worker process for the next trial, which the searcher starts as soon as a worker is
+free, so the process lives for the whole search.
+"""
 
 from __future__ import annotations
 
@@ -55,17 +59,25 @@ def score_row(scorer: Scorer, cell: Cell, key: str, seed: int) -> dict:
     }
 
 
-def score_cells(config: dict) -> None:
-    """Tune function trainable. config: cells, keys, orders, seed, round, score_config, run fields."""
-    score_config = ScoreConfig(**config["score_config"])
-    cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
-    torch.set_num_threads(max(1, int(cpus)))
-    scorer = scorer_for(score_config)
-    node_id = ray.get_runtime_context().get_node_id()
+def score_cells(config: dict, dispatcher: ray.actor.ActorHandle) -> None:
+    """Tune function trainable: score cells of the current round until the dispatcher has none left.
+
+    config: seed, score_config, run_fields; each cell from the dispatcher: cell, key, order, round.
+    """
+    trial_id = tune.get_context().get_trial_id()
+    cells = ray.get(dispatcher.take.remote(trial_id))
     rows = []
-    for text, key, order in zip(config["cells"], config["keys"], config["orders"], strict=True):
-        row = score_row(scorer, Cell.parse(text), key, config["seed"])
-        row.update(order=order, round=config["round"], node_id=node_id, **config["run_fields"])
-        rows.append(row)
+    if cells:
+        score_config = ScoreConfig(**config["score_config"])
+        cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
+        torch.set_num_threads(max(1, int(cpus)))
+        scorer = scorer_for(score_config)
+        node_id = ray.get_runtime_context().get_node_id()
+    while cells:
+        for item in cells:
+            row = score_row(scorer, Cell.parse(item["cell"]), item["key"], config["seed"])
+            row.update(order=item["order"], round=item["round"], node_id=node_id, **config["run_fields"])
+            rows.append(row)
+        cells = ray.get(dispatcher.more.remote(trial_id))
     finite = [r["score"] for r in rows if math.isfinite(r["score"])]
     tune.report({"rows": rows, "best_score": max(finite) if finite else math.nan, "cells": len(rows)})

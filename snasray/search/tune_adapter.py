@@ -1,13 +1,19 @@
-"""One Ray Tune `Searcher` for every cell searcher: a trial carries a batch of one round's cells."""
+"""One Ray Tune `Searcher` for every cell searcher: each trial scores cells of one round.
+
+The searcher hands Tune a trial whenever a worker is free; the trial takes its cells from the
+`Dispatcher`, which the searcher fills a round at a time. Rounds are asked only after every answer
+of the previous round was told, in ask order, so proposals never depend on timing.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
 
+import ray
 from ray.tune.search import Searcher
 
-from snasray.search.loop import Proposal, SearchLoop
+from snasray.search.loop import SearchLoop
 from snasray.search.store import ScoreStore
 
 
@@ -17,62 +23,63 @@ class RoundSearcher(Searcher):
         loop: SearchLoop,
         store: ScoreStore,
         trial_config: dict,
-        cells_per_trial: int,
+        dispatcher: ray.actor.ActorHandle,
         on_progress: Callable[[SearchLoop], None] | None = None,
     ) -> None:
         super().__init__(metric="best_score", mode="max")
-        self.loop, self.store = loop, store
-        self.trial_config, self.cells_per_trial = trial_config, cells_per_trial
+        self.loop, self.store, self.dispatcher = loop, store, dispatcher
+        self.trial_config = trial_config
         self.on_progress = on_progress or (lambda _: None)
-        self.queue: list[list[Proposal]] = []
-        self.running: dict[str, list[Proposal]] = {}
+        self.tickets = 0
+        self._advance()
 
     def set_search_properties(self, metric, mode, config, **spec) -> bool:
         return True  # the metric is fixed: best_score of a batch, maximised
 
-    def suggest(self, trial_id: str) -> dict | str | None:
-        while not self.queue and not self.running:
-            if self.loop.current:  # every cell of the round is answered
+    def suggest(self, trial_id: str) -> dict | str:
+        if self.loop.finished:
+            return Searcher.FINISHED
+        self.tickets += 1
+        return {**self.trial_config, "ticket": self.tickets}
+
+    def _advance(self) -> None:
+        """Tell every finished round and send out the next one with cells to score, or end the search."""
+        while not self.loop.current or self.loop.round_answered():
+            if self.loop.current:
                 self.loop.complete()
                 self.on_progress(self.loop)
             if self.loop.finished:
-                return Searcher.FINISHED
+                ray.get(self.dispatcher.close.remote())
+                return
             self.loop.next_round()
             pending = self.loop.to_score()
-            size = self.cells_per_trial
-            self.queue = [pending[i : i + size] for i in range(0, len(pending), size)]
-        if not self.queue:
-            return None  # wait for the running trials of this round
-        batch = self.queue.pop(0)
-        self.running[trial_id] = batch
-        return {
-            **self.trial_config,
-            "cells": [str(p.cell) for p in batch],
-            "keys": [p.key for p in batch],
-            "orders": [p.order for p in batch],
-            "round": self.loop.rounds,
-        }
+            if pending:
+                cells = [
+                    {"cell": str(p.cell), "key": p.key, "order": p.order, "round": self.loop.rounds} for p in pending
+                ]
+                ray.get(self.dispatcher.put.remote(cells))
+                return
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
-        batch = self.running.pop(trial_id, [])
+        taken = ray.get(self.dispatcher.release.remote(trial_id))
+        if not taken:
+            return  # a spare trial that the end of the search sent home
         rows = list(result.get("rows", [])) if result and not error else []
         answered = {r["key"] for r in rows}
-        for proposal in batch:  # a trial that failed for good still gives every cell a row
-            if proposal.key not in answered:
-                rows.append(self._failed_row(proposal))
+        for cell in taken:
+            if cell["key"] not in answered:  # a trial that failed for good still gives every cell a row
+                rows.append(self._failed_row(cell))
         fresh = [r for r in rows if r["key"] not in self.loop.known]
         self.store.append(fresh)
         self.loop.record(fresh)
         self.on_progress(self.loop)
+        self._advance()
 
-    def _failed_row(self, proposal: Proposal) -> dict:
+    def _failed_row(self, cell: dict) -> dict:
         return {
             **self.trial_config["run_fields"],
-            "key": proposal.key,
-            "cell": str(proposal.cell),
+            **cell,
             "seed": self.trial_config["seed"],
-            "order": proposal.order,
-            "round": self.loop.rounds,
             "score": math.nan,
             "status": "error",
             "error": "the scoring worker failed after all retries",

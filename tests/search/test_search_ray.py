@@ -136,10 +136,13 @@ def test_search_cli_summary_and_errors(ray_local, tmp_path, capsys):
             str(out),
             "--top-k",
             "2",
+            "--searcher-option",
+            "startup=2",
         ]
     )
     captured = capsys.readouterr()
     assert code == 0
+    assert load_run(out)[1].searcher_options == {"startup": 2}
     ranks = [line.split()[0] for line in captured.out.splitlines() if line[:5].strip() in ("1", "2", "3")]
     assert ranks == ["1", "2"] and "best cell:" in captured.out and f"store: {out.resolve()}" in captured.out
     assert "search: 4/4 cells" in captured.err
@@ -159,6 +162,8 @@ def test_search_cli_summary_and_errors(ray_local, tmp_path, capsys):
         (["search", "--preset", "huge", "--dataset", "synthetic"], "unknown preset"),
         (["search", "--resume", "/nonexistent/run"], "holds no search to resume"),
         (["search", "--resume"], "--resume needs the run directory"),
+        (["search", "--searcher-option", "popsize=3", "--dataset", "synthetic"], "has no option 'popsize'"),
+        (["search", "--searcher-option", "population", "--dataset", "synthetic"], "takes KEY=VALUE"),
     ],
 )
 def test_search_user_errors_exit_2(capsys, argv, message):

@@ -82,6 +82,10 @@ def test_unknown_searcher_and_bad_options():
         make_searcher("evolution", space, 0, population=1)
     with pytest.raises(ValueError, match="unknown objective"):
         make_searcher("nsga2", space, 0, objective="latency")
+    with pytest.raises(ValueError, match="searcher evolution has no option 'popsize'; its options are population"):
+        make_searcher("evolution", space, 0, popsize=3)
+    with pytest.raises(ValueError, match="searcher random has no option 'startup'; its options are none"):
+        make_searcher("random", space, 0, startup=3)
 
 
 def test_nsga2_returns_a_pareto_front():

@@ -1,16 +1,27 @@
 """Searchers, found by name in one registry."""
 
 from snasray.search.searchers import evolution, optuna_search, random_search
-from snasray.search.searchers.base import OBJECTIVES, SEARCHERS, CellSearcher, fitness, make_searcher, register
+from snasray.search.searchers.base import (
+    OBJECTIVES,
+    SEARCHERS,
+    CellSearcher,
+    check_options,
+    fitness,
+    make_searcher,
+    register,
+    searcher_options,
+)
 
 __all__ = [
     "OBJECTIVES",
     "SEARCHERS",
     "CellSearcher",
+    "check_options",
     "evolution",
     "fitness",
     "make_searcher",
     "optuna_search",
     "random_search",
     "register",
+    "searcher_options",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Mapping
 from typing import Protocol
@@ -32,10 +33,24 @@ def register(name: str):
     return add
 
 
-def make_searcher(name: str, space: SearchSpace, seed: int, **options) -> CellSearcher:
-    """A registered searcher by name; options are searcher-specific settings."""
+def searcher_options(name: str) -> list[str]:
+    """The settings a registered searcher takes by keyword (space, rng and seed are given by make_searcher)."""
     if name not in SEARCHERS:
         raise ValueError(f"unknown searcher {name!r}; searchers are {', '.join(sorted(SEARCHERS))}")
+    parameters = inspect.signature(SEARCHERS[name]).parameters.values()
+    return [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD and p.name not in ("space", "rng", "seed")]
+
+
+def check_options(name: str, options: Mapping[str, object]) -> None:
+    known = searcher_options(name)
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise ValueError(f"searcher {name} has no option {unknown[0]!r}; its options are {', '.join(known) or 'none'}")
+
+
+def make_searcher(name: str, space: SearchSpace, seed: int, **options) -> CellSearcher:
+    """A registered searcher by name; options are searcher-specific settings."""
+    check_options(name, options)
     return SEARCHERS[name](space, np.random.default_rng(seed), seed=seed, **options)
 
 
