@@ -1,13 +1,13 @@
 """The Tune trial: score one batch of cells on a long-lived worker that keeps its data and scorer warm.
 
-Tune reuses the worker process for the next trial, which the searcher starts as soon as a worker is
-free, so the process lives for the whole search.
+A trial lives for the whole search (see `dispatch.py`), so its process, data and scorer stay warm.
 """
 
 from __future__ import annotations
 
 import math
 import time
+import uuid
 
 import ray
 import torch
@@ -60,13 +60,13 @@ def score_row(scorer: Scorer, cell: Cell, key: str, seed: int) -> dict:
 
 
 def score_cells(config: dict, dispatcher: ray.actor.ActorHandle) -> None:
-    """Tune function trainable: score cells of the current round until the dispatcher has none left.
+    """Tune function trainable: score the cells the dispatcher hands out, reporting rows per round.
 
     config: seed, score_config, run_fields; each cell from the dispatcher: cell, key, order, round.
+    The trial ends when the dispatcher has no more rounds.
     """
-    trial_id = tune.get_context().get_trial_id()
-    cells = ray.get(dispatcher.take.remote(trial_id))
-    rows = []
+    trial_id, incarnation = tune.get_context().get_trial_id(), uuid.uuid4().hex
+    cells = ray.get(dispatcher.take.remote(trial_id, incarnation))
     if cells:
         score_config = ScoreConfig(**config["score_config"])
         cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
@@ -74,10 +74,13 @@ def score_cells(config: dict, dispatcher: ray.actor.ActorHandle) -> None:
         scorer = scorer_for(score_config)
         node_id = ray.get_runtime_context().get_node_id()
     while cells:
-        for item in cells:
-            row = score_row(scorer, Cell.parse(item["cell"]), item["key"], config["seed"])
-            row.update(order=item["order"], round=item["round"], node_id=node_id, **config["run_fields"])
-            rows.append(row)
-        cells = ray.get(dispatcher.more.remote(trial_id))
-    finite = [r["score"] for r in rows if math.isfinite(r["score"])]
-    tune.report({"rows": rows, "best_score": max(finite) if finite else math.nan, "cells": len(rows)})
+        rows = []
+        while cells:
+            for item in cells:
+                row = score_row(scorer, Cell.parse(item["cell"]), item["key"], config["seed"])
+                row.update(order=item["order"], round=item["round"], node_id=node_id, **config["run_fields"])
+                rows.append(row)
+            cells = ray.get(dispatcher.more.remote(trial_id, incarnation))
+        finite = [r["score"] for r in rows if math.isfinite(r["score"])]
+        tune.report({"rows": rows, "best_score": max(finite) if finite else math.nan, "cells": len(rows)})
+        cells = ray.get(dispatcher.take.remote(trial_id, incarnation))

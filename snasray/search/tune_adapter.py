@@ -60,11 +60,17 @@ class RoundSearcher(Searcher):
                 ray.get(self.dispatcher.put.remote(cells))
                 return
 
+    def on_trial_result(self, trial_id: str, result: dict) -> None:
+        """A trial's rows, told as soon as it reports them rather than when its actor has stopped."""
+        self._answer(trial_id, list(result.get("rows", [])))
+
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
+        self._answer(trial_id, [])  # a trial that failed for good: its unanswered cells fail
+
+    def _answer(self, trial_id: str, rows: list[dict]) -> None:
         taken = ray.get(self.dispatcher.release.remote(trial_id))
         if not taken:
-            return  # a spare trial that the end of the search sent home
-        rows = list(result.get("rows", [])) if result and not error else []
+            return  # already answered, or a spare trial that the end of the search sent home
         answered = {r["key"] for r in rows}
         for cell in taken:
             if cell["key"] not in answered:  # a trial that failed for good still gives every cell a row

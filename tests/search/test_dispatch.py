@@ -1,4 +1,4 @@
-"""The dispatcher that hands the running trials the cells of a round."""
+"""The dispatcher that hands the running trials the cells of each round."""
 
 import ray
 
@@ -9,29 +9,35 @@ CELLS = [{"key": k} for k in "xyz"]
 
 def test_trials_wait_for_the_round_then_drain_it(ray_local):
     dispatcher = Dispatcher.remote()
-    early = dispatcher.take.remote("a")  # started before its round exists
+    early = dispatcher.take.remote("a", "a1")  # started before its round exists
     ready, _ = ray.wait([early], timeout=0.3)
     assert not ready
     ray.get(dispatcher.put.remote(CELLS))
     assert ray.get(early) == [CELLS[0]]
-    assert ray.get(dispatcher.take.remote("b")) == [CELLS[1]]
-    assert ray.get(dispatcher.more.remote("a")) == [CELLS[2]]
-    assert ray.get(dispatcher.more.remote("b")) == []  # the round is drained
+    assert ray.get(dispatcher.take.remote("b", "b1")) == [CELLS[1]]
+    assert ray.get(dispatcher.more.remote("a", "a1")) == [CELLS[2]]
+    assert ray.get(dispatcher.more.remote("b", "b1")) == []  # the round is drained
+    waiting = dispatcher.take.remote("a", "a1")  # a reported its rows: it waits for the next round
+    assert not ray.wait([waiting], timeout=0.3)[0]
     assert ray.get(dispatcher.release.remote("a")) == [CELLS[0], CELLS[2]]
     assert ray.get(dispatcher.release.remote("a")) == []
+    ray.get(dispatcher.put.remote([{"key": "w"}]))
+    assert ray.get(waiting) == [{"key": "w"}]
 
 
-def test_a_retried_trial_gets_its_cells_again(ray_local):
+def test_a_restarted_trial_gets_back_the_cells_it_left_unanswered(ray_local):
     dispatcher = Dispatcher.remote()
     ray.get(dispatcher.put.remote(CELLS))
-    assert ray.get(dispatcher.take.remote("a")) == [CELLS[0]]
-    assert ray.get(dispatcher.more.remote("a")) == [CELLS[1]]
-    assert ray.get(dispatcher.take.remote("a")) == CELLS[:2]  # Tune restarted trial a
+    assert ray.get(dispatcher.take.remote("a", "a1")) == [CELLS[0]]
+    assert ray.get(dispatcher.more.remote("a", "a1")) == [CELLS[1]]
+    assert ray.get(dispatcher.take.remote("a", "a2")) == CELLS[:2]  # Tune restarted trial a
+    assert ray.get(dispatcher.more.remote("a", "a2")) == [CELLS[2]]
+    assert ray.get(dispatcher.release.remote("a")) == CELLS
 
 
-def test_closing_sends_spare_trials_home(ray_local):
+def test_closing_sends_waiting_trials_home(ray_local):
     dispatcher = Dispatcher.remote()
-    spare = dispatcher.take.remote("c")
+    spare = dispatcher.take.remote("c", "c1")
     ray.get(dispatcher.close.remote())
     assert ray.get(spare) == []
     assert ray.get(dispatcher.release.remote("c")) == []
