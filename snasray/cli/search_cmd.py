@@ -28,7 +28,7 @@ def register(commands) -> None:
     )
     p.add_argument("--address", help="Ray cluster address ('auto' for the cluster this machine belongs to)")
     p.add_argument("--workers", type=int, help="concurrent scoring workers (default: one per CPU or GPU)")
-    p.add_argument("--cells-per-trial", type=int, default=4, help="cells per worker in a round: a round is workers x this")
+    p.add_argument("--cells-per-trial", type=int, default=4, help="cells per worker in a round")
     p.add_argument("--cpus-per-worker", type=float, default=1.0)
     p.add_argument("--gpus-per-worker", type=float, default=0.0, help="fractions share one GPU")
     p.add_argument("--objective", default="firing_rate", help="nsga2's cost: firing_rate or synops")

@@ -13,8 +13,14 @@ from collections.abc import Callable
 import ray
 from ray.tune.search import Searcher
 
+from snasray.cells import Cell, op_by_id
 from snasray.search.loop import SearchLoop
 from snasray.search.store import ScoreStore
+
+
+def scoring_cost(cell: Cell) -> int:
+    """A rough relative cost of scoring a cell: its convolutions' multiply-adds per pixel and channel."""
+    return sum(op_by_id(op).kernel ** 2 + 1 for *_, op in cell.edges() if op_by_id(op).kind == "spike_conv")
 
 
 class RoundSearcher(Searcher):
@@ -52,8 +58,8 @@ class RoundSearcher(Searcher):
                 ray.get(self.dispatcher.close.remote())
                 return
             self.loop.next_round()
-            pending = self.loop.to_score()
-            if pending:
+            pending = sorted(self.loop.to_score(), key=lambda p: -scoring_cost(p.cell))
+            if pending:  # costly cells first, so the round ends on cheap ones and workers finish together
                 cells = [
                     {"cell": str(p.cell), "key": p.key, "order": p.order, "round": self.loop.rounds} for p in pending
                 ]

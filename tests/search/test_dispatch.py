@@ -41,3 +41,11 @@ def test_closing_sends_waiting_trials_home(ray_local):
     ray.get(dispatcher.close.remote())
     assert ray.get(spare) == []
     assert ray.get(dispatcher.release.remote("c")) == []
+
+
+def test_costly_cells_are_handed_out_first():
+    from snasray.cells import Cell
+    from snasray.search.tune_adapter import scoring_cost
+
+    costs = [scoring_cost(Cell.parse(c)) for c in ("0003 0000 0000 0000", "0002 0000 0000 0000", "0001 0000 0000 0000")]
+    assert costs == sorted(costs, reverse=True) and costs[-1] == 0
