@@ -67,7 +67,9 @@ def score_cells(config: dict, dispatcher: ray.actor.ActorHandle) -> None:
     """
     trial_id, incarnation = tune.get_context().get_trial_id(), uuid.uuid4().hex
     cells = ray.get(dispatcher.take.remote(trial_id, incarnation))
-    if cells:
+    if not cells:  # the search ended before this trial got a round: Tune still wants its metric
+        tune.report({"rows": [], "best_score": math.nan, "cells": 0})
+    else:
         score_config = ScoreConfig(**config["score_config"])
         cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
         torch.set_num_threads(max(1, int(cpus)))

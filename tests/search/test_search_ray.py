@@ -236,3 +236,8 @@ def test_a_search_whose_cells_all_fail_still_ends_with_a_summary(ray_local, tmp_
     failed = rows[rows["status"] == "error"]
     assert len(failed) >= 2 and failed["error"].str.contains("not in the score table").all()
     assert "failed to score" in out
+
+
+def test_a_worker_left_without_cells_ends_cleanly(ray_local, tmp_path):
+    outcome = run_search(config(budget=1, workers=2, cells_per_trial=1), tmp_path / "run", progress=False)
+    assert outcome.finished and len(pd.read_parquet(tmp_path / "run")) == 1
