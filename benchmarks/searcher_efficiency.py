@@ -13,6 +13,7 @@ import statistics
 import time
 
 from snasray.cells import load_space
+from snasray.cli.search_cmd import parse_searcher_options
 from snasray.score.table import TableScorer
 from snasray.search import SearchLoop
 from snasray.search.searchers import make_searcher
@@ -49,11 +50,7 @@ def evaluations_to_top(
 def parse_spec(spec: str) -> tuple[str, dict]:
     """ "evolution:screen=0,population=16" -> ("evolution", {"screen": 0, "population": 16})."""
     name, _, rest = spec.partition(":")
-    options = {}
-    for item in filter(None, rest.split(",")):
-        key, _, value = item.partition("=")
-        options[key] = int(value) if value.lstrip("-").isdigit() else value
-    return name, options
+    return name, parse_searcher_options(list(filter(None, rest.split(","))))
 
 
 def main() -> None:

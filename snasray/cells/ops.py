@@ -18,6 +18,11 @@ class Op:
     kernel: int = 0
     description: str = ""
 
+    @property
+    def spiking(self) -> bool:
+        """Whether the op feeds its input through a LIF neuron (a spiking convolution)."""
+        return self.kind == "spike_conv"
+
 
 OPS: tuple[Op, ...] = (
     Op(0, "none", "zero", 0, "no edge"),

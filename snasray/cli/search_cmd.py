@@ -75,13 +75,17 @@ def parse_searcher_options(items: list[str]) -> dict[str, object]:
         key, sep, value = item.partition("=")
         if not (sep and key):
             raise UserError(f"--searcher-option takes KEY=VALUE, got {item!r}")
-        for kind in (int, float):
-            try:
-                options[key] = kind(value)
-                break
-            except ValueError:
-                options[key] = value
+        options[key] = _number_or_text(value)
     return options
+
+
+def _number_or_text(value: str) -> int | float | str:
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return value
 
 
 def _search(args) -> int:

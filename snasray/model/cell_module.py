@@ -39,7 +39,7 @@ class SpikingCell(nn.Module):
         fanout = [0.0] * self.n
         for i, j, op_id in self.edges:
             op = op_by_id(op_id)
-            if op.kind == "spike_conv":
+            if op.spiking:
                 self.convs[f"{i}_{j}"] = SpikeConv(channels, op.kernel)
                 lif_consumers[i] += 1
                 fanout[i] += channels * op.kernel**2

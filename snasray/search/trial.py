@@ -1,6 +1,6 @@
-"""The Tune trial: score one batch of cells on a long-lived worker that keeps its data and scorer warm.
+"""The Tune trial: one per worker for the whole search (see `dispatch.py`), scoring the cells it is handed.
 
-A trial lives for the whole search (see `dispatch.py`), so its process, data and scorer stay warm.
+The worker process keeps its data and scorer warm from round to round.
 """
 
 from __future__ import annotations

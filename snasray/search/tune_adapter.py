@@ -20,7 +20,7 @@ from snasray.search.store import ScoreStore
 
 def scoring_cost(cell: Cell) -> int:
     """A rough relative cost of scoring a cell: its convolutions' multiply-adds per pixel and channel."""
-    return sum(op_by_id(op).kernel ** 2 + 1 for *_, op in cell.edges() if op_by_id(op).kind == "spike_conv")
+    return sum(op.kernel**2 + 1 for op in (op_by_id(op_id) for *_, op_id in cell.edges()) if op.spiking)
 
 
 class RoundSearcher(Searcher):
@@ -36,7 +36,6 @@ class RoundSearcher(Searcher):
         self.loop, self.store, self.dispatcher = loop, store, dispatcher
         self.trial_config = trial_config
         self.on_progress = on_progress or (lambda _: None)
-        self.tickets = 0
         self._advance()
 
     def set_search_properties(self, metric, mode, config, **spec) -> bool:
@@ -45,8 +44,7 @@ class RoundSearcher(Searcher):
     def suggest(self, trial_id: str) -> dict | str:
         if self.loop.finished:
             return Searcher.FINISHED
-        self.tickets += 1
-        return {**self.trial_config, "ticket": self.tickets}
+        return dict(self.trial_config)
 
     def _advance(self) -> None:
         """Tell every finished round and send out the next one with cells to score, or end the search."""

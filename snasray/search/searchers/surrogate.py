@@ -19,10 +19,6 @@ RIDGE = 1.0
 JITTER = 1e-9
 
 
-def _spiking(op: int) -> bool:
-    return bool(op) and op_by_id(op).kind == "spike_conv"
-
-
 def cell_features(cell: Cell, space: SearchSpace) -> np.ndarray:
     """Pair states one-hot, then structure counts, then one-hot spiking depth and LIF-layer count."""
     a = cell.array()
@@ -31,7 +27,7 @@ def cell_features(cell: Cell, space: SearchSpace) -> np.ndarray:
     pair_part = np.zeros((len(space.pairs()), len(states)))
     for row, (i, j) in enumerate(space.pairs()):
         pair_part[row, states[(int(a[i, j]), int(a[j, i]))]] = 1.0
-    spike = np.array([[_spiking(int(a[i, j])) for j in range(n)] for i in range(n)])
+    spike = np.array([[op_by_id(int(a[i, j])).spiking for j in range(n)] for i in range(n)])
     depth = np.zeros(n, dtype=int)  # spiking convolutions on the longest forward path from the input
     for j in range(1, n):
         depth[j] = max((depth[i] + spike[i, j] for i in range(j) if a[i, j]), default=0)
