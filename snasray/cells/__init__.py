@@ -3,7 +3,7 @@
 from snasray.cells.cell import Cell
 from snasray.cells.enumeration import SpaceCounts, canonical_cells, count_space
 from snasray.cells.ops import OPS, Op, op_by_id, op_by_name
-from snasray.cells.sampling import as_rng, mutate, neighbours, sample_cell
+from snasray.cells.sampling import as_rng, mutate, neighbour_matrices, neighbours, sample_cell, sample_matrices
 from snasray.cells.space import SearchSpace, builtin_space_names, load_space, parse_space
 
 __all__ = [
@@ -18,9 +18,11 @@ __all__ = [
     "count_space",
     "load_space",
     "mutate",
+    "neighbour_matrices",
     "neighbours",
     "op_by_id",
     "op_by_name",
     "parse_space",
     "sample_cell",
+    "sample_matrices",
 ]

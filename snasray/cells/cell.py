@@ -100,7 +100,7 @@ class Cell:
     def canonical_key(self) -> str:
         """One key for all cells that compute the same function: pruned, then intermediate
         nodes relabelled to the smallest equivalent matrix."""
-        return str(Cell.from_array(canonical_batch(prune_batch(self.array()[None]))[0]))
+        return canonical_keys(self.array()[None])[0]
 
 
 def _checked_nested(value: object) -> list:
@@ -193,3 +193,10 @@ def canonical_batch(batch: np.ndarray) -> np.ndarray:
         best[better] = moved[better]
         best_code[better] = code[better]
     return best
+
+
+def canonical_keys(batch: np.ndarray) -> list[str]:
+    """`Cell.canonical_key` of each matrix of a stack (..., n, n), computed together."""
+    canonical = canonical_batch(prune_batch(batch))
+    digits = canonical.astype(str)
+    return [" ".join("".join(row) for row in matrix) for matrix in digits.tolist()]

@@ -40,22 +40,13 @@ def _raw_chunks(space: SearchSpace):
         yield batch
 
 
-def _in_space(space: SearchSpace, pruned: np.ndarray) -> np.ndarray:
-    n = space.nodes
-    ok = pruned[:, 0, n - 1] != 0
-    if space.max_backward_edges is not None:
-        lower = np.tril(np.ones((n, n), dtype=bool), -1)
-        ok &= ((pruned > 0) & lower).sum(axis=(1, 2)) <= space.max_backward_edges
-    return ok
-
-
 def _valid_pruned(space: SearchSpace):
     total = raw_count(space)
     if total > MAX_RAW:
         raise ValueError(f"space {space.name} has {total:,} raw matrices; enumeration stops at {MAX_RAW:,}")
     for batch in _raw_chunks(space):
         pruned = prune_batch(batch)
-        yield pruned[_in_space(space, pruned)]
+        yield pruned[space.holds(pruned)]
 
 
 def count_space(space: SearchSpace) -> SpaceCounts:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from snasray.cells.cell import Cell
+from snasray.cells.cell import Cell, canonical_keys, prune_batch
 from snasray.cells.space import SearchSpace
 
 MAX_DRAWS = 10_000
@@ -46,21 +46,45 @@ def _set_pair(matrix: np.ndarray, pair: tuple[int, int], state: tuple[int, int])
     return out
 
 
+def sample_matrices(space: SearchSpace, rng: np.random.Generator, count: int) -> np.ndarray:
+    """`count` cells drawn as `sample_cell` draws them (pruned, redrawn until valid), as one stack."""
+    pairs, ops = space.pairs(), np.array(space.ops)
+    found = [np.zeros((0, space.nodes, space.nodes), dtype=np.int64)]
+    for _ in range(MAX_DRAWS):
+        if sum(map(len, found)) >= count:
+            return np.concatenate(found)[:count]
+        chosen = rng.choice(ops, size=(count, len(pairs)))
+        backward = rng.integers(2, size=(count, len(pairs))).astype(bool) & space.allows_backward
+        raw = np.zeros((count, space.nodes, space.nodes), dtype=np.int64)
+        for k, (i, j) in enumerate(pairs):
+            raw[:, i, j] = np.where(backward[:, k], 0, chosen[:, k])
+            raw[:, j, i] = np.where(backward[:, k], chosen[:, k], 0)
+        pruned = prune_batch(raw)
+        found.append(pruned[space.holds(pruned)])
+    raise ValueError(f"space {space.name}: too few valid cells in {MAX_DRAWS} batches of draws")
+
+
+def neighbour_matrices(matrix: np.ndarray, space: SearchSpace) -> np.ndarray:
+    """Every valid matrix one pair change away (op or direction), pruned, one per canonical key."""
+    changed = [
+        _set_pair(matrix, pair, state)
+        for pair in space.pairs()
+        for state in space.pair_states()
+        if state != (int(matrix[pair]), int(matrix[pair[::-1]]))
+    ]
+    pruned = prune_batch(np.stack(changed))
+    pruned = pruned[space.holds(pruned)]
+    own_key, *keys = canonical_keys(np.concatenate([matrix[None], pruned]))
+    first: dict[str, int] = {}
+    for index, key in enumerate(keys):
+        if key != own_key:
+            first.setdefault(key, index)
+    return pruned[list(first.values())]
+
+
 def neighbours(cell: Cell, space: SearchSpace) -> list[Cell]:
     """Every valid cell one pair change away (op or direction), pruned, one per canonical key."""
-    base = cell.array()
-    own_key = cell.canonical_key()
-    seen: dict[str, Cell] = {}
-    for pair in space.pairs():
-        current = (int(base[pair]), int(base[pair[::-1]]))
-        for state in space.pair_states():
-            if state == current:
-                continue
-            candidate = Cell.from_array(_set_pair(base, pair, state)).prune()
-            key = candidate.canonical_key()
-            if key != own_key and key not in seen and space.violation(candidate) is None:
-                seen[key] = candidate
-    return list(seen.values())
+    return [Cell.from_array(m) for m in neighbour_matrices(cell.array(), space)]
 
 
 def mutate(cell: Cell, space: SearchSpace, rng: np.random.Generator) -> Cell:

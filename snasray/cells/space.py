@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from snasray.cells.cell import Cell
@@ -55,6 +56,15 @@ class SearchSpace:
         if not cell.has_input_output_edge:
             return "a cell needs a direct input -> output edge (C[0][n-1] != 0)"
         return None
+
+    def holds(self, pruned: np.ndarray) -> np.ndarray:
+        """Which pruned matrices of a stack, drawn from `pair_states`, belong to the space."""
+        n = self.nodes
+        ok = pruned[:, 0, n - 1] != 0
+        if self.max_backward_edges is not None:
+            lower = np.tril(np.ones((n, n), dtype=bool), -1)
+            ok &= ((pruned > 0) & lower).sum(axis=(1, 2)) <= self.max_backward_edges
+        return ok
 
     def check(self, cell: Cell) -> Cell:
         reason = self.violation(cell)

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from snasray.cells import Cell, load_space, mutate, neighbours, sample_cell
-from snasray.cells.cell import prune_batch
+from snasray.cells import Cell, load_space, mutate, neighbours, sample_cell, sample_matrices
+from snasray.cells.cell import canonical_keys, prune_batch
 from snasray.cells.sampling import draw_raw
 
 SPACES = ["snasnet-forward", "snasnet-backward", "snasnet-backward-2", "snasnet-forward-5node"]
@@ -63,3 +63,23 @@ def test_neighbours_are_one_move_away_and_distinct():
     assert len(keys) == len(set(keys)) and cell.canonical_key() not in keys
     assert all(space.violation(c) is None for c in found)
     assert any(c == Cell.parse("0303 0030 0004 0000") for c in found)
+
+
+@pytest.mark.parametrize("name", SPACES)
+def test_batch_sampler_draws_the_same_distribution(name):
+    space = load_space(name)
+    batch = sample_matrices(space, np.random.default_rng(5), 4000)
+    assert batch.shape == (4000, space.nodes, space.nodes)
+    cells = [Cell.from_array(m) for m in batch[:200]]
+    assert all(space.violation(c) is None and c.prune() == c for c in cells)
+    rng = np.random.default_rng(6)
+    one_by_one = np.stack([sample_cell(space, rng).array() for _ in range(4000)])
+    for statistic in (lambda b: (b > 0).sum(axis=(1, 2)), lambda b: (b == 3).sum(axis=(1, 2))):
+        assert statistic(batch).mean() == pytest.approx(statistic(one_by_one).mean(), rel=0.05)
+    assert sample_matrices(space, np.random.default_rng(5), 0).shape == (0, space.nodes, space.nodes)
+
+
+def test_batch_keys_match_each_cells_key():
+    space = load_space("snasnet-backward")
+    batch = sample_matrices(space, np.random.default_rng(2), 300)
+    assert canonical_keys(batch) == [Cell.from_array(m).canonical_key() for m in batch]

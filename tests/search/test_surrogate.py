@@ -10,7 +10,7 @@ from snasray.cells import Cell, load_space, sample_cell
 from snasray.score.table import TableScorer
 from snasray.search import SearchLoop
 from snasray.search.searchers import make_searcher
-from snasray.search.searchers.surrogate import LinearSurrogate, cell_features
+from snasray.search.searchers.surrogate import GaussianProcess, cell_features
 
 FORWARD = load_space("snasnet-forward")
 
@@ -39,33 +39,35 @@ def test_features_count_backward_edges_and_pooling_chains():
     assert features[offset : offset + 5].tolist() == [3, 2, 1, 1, 1]
 
 
-def test_surrogate_recovers_a_score_built_from_its_features():
+def truth(cell):
+    return sum(op == 3 for *_, op in cell.edges()) - 2.0 * sum(op == 1 for *_, op in cell.edges())
+
+
+def test_expected_improvement_ranks_held_out_cells_by_the_score():
     rng = np.random.default_rng(0)
     cells = [sample_cell(FORWARD, rng) for _ in range(120)]
-
-    def truth(cell):
-        return sum(op == 3 for *_, op in cell.edges()) - 2.0 * sum(op == 1 for *_, op in cell.edges())
-
-    surrogate = LinearSurrogate()
+    surrogate = GaussianProcess()
     assert not surrogate.ready
     for cell in cells[:80]:
         surrogate.add(cell_features(cell, FORWARD), truth(cell))
     surrogate.add(cell_features(cells[0], FORWARD), -math.inf)  # a failed score ranks last, breaks nothing
     held_out = cells[80:]
-    mean, _ = surrogate.posterior()
-    x = np.array([cell_features(c, FORWARD) for c in held_out])
-    predicted = np.column_stack([x, np.ones(len(x))]) @ mean
-    assert spearmanr(predicted, [truth(c) for c in held_out]).statistic > 0.9
-    draws = [surrogate.sample(x, np.random.default_rng(s)) for s in (1, 1, 2)]
-    assert np.array_equal(draws[0], draws[1]) and not np.array_equal(draws[0], draws[2])
+    gain = surrogate.expected_improvement(np.array([cell_features(c, FORWARD) for c in held_out]))
+    assert (gain >= 0).all()
+    assert spearmanr(gain, [truth(c) for c in held_out]).statistic > 0.6
 
 
-def test_surrogate_waits_for_a_finite_score():
-    surrogate = LinearSurrogate()
-    surrogate.add(cell_features(Cell.parse("0002 0000 0000 0000"), FORWARD), -math.inf)
-    assert not surrogate.ready
-    surrogate.add(cell_features(Cell.parse("0003 0000 0000 0000"), FORWARD), -50.0)
-    assert surrogate.ready
+def test_pending_cells_lower_the_expected_improvement_near_them():
+    rng = np.random.default_rng(1)
+    surrogate = GaussianProcess()
+    for cell in (sample_cell(FORWARD, rng) for _ in range(30)):
+        surrogate.add(cell_features(cell, FORWARD), truth(cell))
+    candidates = np.array([cell_features(sample_cell(FORWARD, rng), FORWARD) for _ in range(50)])
+    alone = surrogate.expected_improvement(candidates)
+    top = int(np.argmax(alone))
+    believed = surrogate.expected_improvement(candidates, pending=candidates[top : top + 1])
+    assert believed[top] < 0.5 * alone[top]
+    assert np.array_equal(surrogate.expected_improvement(candidates), alone)  # pending cells are not kept
 
 
 def evaluations_to_top(scorer, threshold, seed, **options):

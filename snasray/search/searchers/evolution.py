@@ -1,10 +1,11 @@
-"""Regularized (aging) evolution: tournament selection, one-pair mutation, the oldest dies.
+"""Regularized (aging) evolution: tournament selection, mutation, the oldest dies.
 
-With `screen` on (the default), the child is the parent's one-pair mutant that a Thompson draw of
-the score surrogate ranks first among those not yet proposed (`surrogate.py`); with it off, a
-uniformly random mutant, mutated again (up to `retries` times) while it repeats a proposal.
-Either way the first `population` proposals come from the space's own random sampler, and so does
-a child when every candidate was already proposed.
+With `screen` on (the default), the child is chosen by the score surrogate (`surrogate.py`): among
+the tournament winner's one- and two-pair mutants and `immigrants` freshly sampled cells, the one
+not yet proposed with the highest expected improvement. With it off, the child is a uniformly random
+one-pair mutant, mutated again (up to `retries` times) while it repeats a proposal. Either way the
+first `population` proposals come from the space's own random sampler, and so does a child when
+every candidate was already proposed.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from snasray.cells import Cell, SearchSpace, mutate, neighbours, sample_cell
+from snasray.cells import Cell, SearchSpace, mutate, neighbour_matrices, sample_cell, sample_matrices
+from snasray.cells.cell import canonical_keys
 from snasray.search.searchers.base import fitness, register
-from snasray.search.searchers.surrogate import LinearSurrogate, cell_features
+from snasray.search.searchers.surrogate import GaussianProcess, batch_features, cell_features
 
 
 @register("evolution")
@@ -25,21 +27,27 @@ class EvolutionSearcher:
         self,
         space: SearchSpace,
         rng: np.random.Generator,
-        population: int = 8,
-        tournament: int = 8,
+        population: int = 4,
+        tournament: int = 4,
         retries: int = 20,
         screen: bool = True,
+        immigrants: int = 300,
         **_: object,
     ) -> None:
         if population < 2 or not 1 <= tournament <= population:
             raise ValueError("evolution needs population >= 2 and 1 <= tournament <= population")
+        if immigrants < 0:
+            raise ValueError("evolution needs immigrants >= 0")
         self.space, self.rng = space, rng
         self.population_size, self.tournament = population, tournament
         self.population: deque[tuple[Cell, float]] = deque()
         self.asked = 0
         self.retries = retries
+        self.immigrants = immigrants
         self.seen: set[str] = set()
-        self.surrogate = LinearSurrogate() if screen else None
+        self.surrogate = GaussianProcess() if screen else None
+        self.pending: dict[str, np.ndarray] = {}  # asked, not yet told: features by canonical key
+        self._near: dict[str, np.ndarray] = {}  # one- and two-pair mutants by the parent's canonical key
 
     def ask(self) -> Cell:
         self.asked += 1
@@ -49,7 +57,10 @@ class EvolutionSearcher:
             child = self._screened_child()
         else:
             child = self._random_child()
-        self.seen.add(child.canonical_key())
+        key = child.canonical_key()
+        self.seen.add(key)
+        if self.surrogate is not None:
+            self.pending[key] = cell_features(child, self.space)
         return child
 
     def _parent(self) -> Cell:
@@ -66,21 +77,28 @@ class EvolutionSearcher:
         return sample_cell(self.space, self.rng)  # the population has converged: restart from the sampler
 
     def _screened_child(self) -> Cell:
-        candidates = self._unseen(neighbours(self._parent(), self.space))
-        if not candidates:  # the parent's neighbourhood is spent: widen to the whole population's
-            candidates = self._unseen(c for member, _ in self.population for c in neighbours(member, self.space))
-        if not candidates:  # every neighbour was proposed: restart from the sampler
+        fresh = sample_matrices(self.space, self.rng, self.immigrants)
+        pool = np.concatenate([self._mutants(self._parent()), fresh])
+        keys = canonical_keys(pool)
+        first: dict[str, int] = {}
+        for index, key in enumerate(keys):
+            if key not in self.seen:
+                first.setdefault(key, index)
+        if not first:  # everything near was proposed and the sampler found nothing new
             return sample_cell(self.space, self.rng)
+        candidates = pool[list(first.values())]
         if not self.surrogate.ready:
-            return candidates[int(self.rng.integers(len(candidates)))]
-        draws = self.surrogate.sample(np.array([cell_features(c, self.space) for c in candidates]), self.rng)
-        return candidates[int(np.argmax(draws))]
+            return Cell.from_array(candidates[int(self.rng.integers(len(candidates)))])
+        pending = np.array(list(self.pending.values())) if self.pending else None
+        gain = self.surrogate.expected_improvement(batch_features(candidates, self.space), pending)
+        return Cell.from_array(candidates[int(np.argmax(gain))])
 
-    def _unseen(self, cells) -> list[Cell]:
-        fresh: dict[str, Cell] = {}
-        for cell in cells:
-            fresh.setdefault(cell.canonical_key(), cell)
-        return [cell for key, cell in fresh.items() if key not in self.seen]
+    def _mutants(self, parent: Cell) -> np.ndarray:
+        key = parent.canonical_key()
+        if key not in self._near:
+            near = neighbour_matrices(parent.array(), self.space)
+            self._near[key] = np.concatenate([near, *(neighbour_matrices(m, self.space) for m in near)])
+        return self._near[key]
 
     def tell(self, cell: Cell, result: Mapping[str, float]) -> None:
         value = fitness(result)
@@ -88,4 +106,5 @@ class EvolutionSearcher:
         if len(self.population) > self.population_size:
             self.population.popleft()
         if self.surrogate is not None:
+            self.pending.pop(cell.canonical_key(), None)
             self.surrogate.add(cell_features(cell, self.space), value)

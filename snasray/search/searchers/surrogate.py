@@ -1,10 +1,11 @@
-"""A cheap model of the score that lets evolution choose which mutant to propose.
+"""A cheap model of the score that lets evolution choose which candidate to propose.
 
 Cells are described by each pair's state (one-hot) and by the structure that the SAHD score
 rewards: spiking convolutions, the LIF layers they create, and the length of the longest chain of
-spiking convolutions from the input to the output. A Bayesian ridge regression over these
-descriptors is refitted after every tell; `sample` draws one set of weights from its posterior
-(Thompson sampling), so the choice is greedy where the model is sure and exploratory where it is not.
+spiking convolutions from the input to the output. A Gaussian process over these descriptors
+(squared-exponential kernel) predicts the standardised score with its uncertainty, and candidates
+are ranked by expected improvement over the best score seen. Cells asked but not yet answered count
+as answered with the predicted mean ("kriging believer"), so one round's proposals spread out.
 """
 
 from __future__ import annotations
@@ -12,66 +13,86 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.stats import norm
 
-from snasray.cells import Cell, SearchSpace, op_by_id
+from snasray.cells import OPS, Cell, SearchSpace
 
-RIDGE = 1.0
-JITTER = 1e-9
+NOISE = 0.1  # observation noise variance, in units of the score's variance
+MAX_POINTS = 500  # the most recent answers the process is fitted to (its cost grows as their cube)
+
+
+SPIKING = np.array([op.spiking for op in OPS])
 
 
 def cell_features(cell: Cell, space: SearchSpace) -> np.ndarray:
     """Pair states one-hot, then structure counts, then one-hot spiking depth and LIF-layer count."""
-    a = cell.array()
-    n = space.nodes
-    states = {state: k for k, state in enumerate(space.pair_states())}
-    pair_part = np.zeros((len(space.pairs()), len(states)))
+    return batch_features(cell.array()[None], space)[0]
+
+
+def batch_features(batch: np.ndarray, space: SearchSpace) -> np.ndarray:
+    """`cell_features` of each pruned matrix of a stack, as rows."""
+    n, count = space.nodes, len(batch)
+    state_index = np.zeros((len(OPS), len(OPS)), dtype=np.int64)
+    for k, (forward, backward) in enumerate(space.pair_states()):
+        state_index[forward, backward] = k
+    pair_part = np.zeros((count, len(space.pairs()), len(space.pair_states())))
     for row, (i, j) in enumerate(space.pairs()):
-        pair_part[row, states[(int(a[i, j]), int(a[j, i]))]] = 1.0
-    spike = np.array([[op_by_id(int(a[i, j])).spiking for j in range(n)] for i in range(n)])
-    depth = np.zeros(n, dtype=int)  # spiking convolutions on the longest forward path from the input
+        pair_part[np.arange(count), row, state_index[batch[:, i, j], batch[:, j, i]]] = 1.0
+    spike = SPIKING[batch]
+    depth = np.zeros((count, n), dtype=np.int64)  # spiking convolutions on the longest forward path from the input
     for j in range(1, n):
-        depth[j] = max((depth[i] + spike[i, j] for i in range(j) if a[i, j]), default=0)
-    layers = int(spike.any(axis=1).sum())  # source nodes with a spiking consumer: one LIF each
-    structure = [spike.sum(), layers, depth[-1], depth.max(), np.count_nonzero(np.tril(a, -1))]
-    return np.concatenate([pair_part.ravel(), structure, np.eye(n)[depth[-1]], np.eye(n + 1)[layers]])
+        reach = np.where(batch[:, :j, j] > 0, depth[:, :j] + spike[:, :j, j], 0)
+        depth[:, j] = reach.max(axis=1)
+    layers = spike.any(axis=2).sum(axis=1)  # source nodes with a spiking consumer: one LIF each
+    backward = (np.tril(batch, -1) > 0).sum(axis=(1, 2))
+    structure = np.column_stack([spike.sum(axis=(1, 2)), layers, depth[:, -1], depth.max(axis=1), backward])
+    return np.concatenate(
+        [pair_part.reshape(count, -1), structure, np.eye(n)[depth[:, -1]], np.eye(n + 1)[layers]], axis=1
+    )
 
 
-class LinearSurrogate:
-    """Bayesian ridge regression on standardised scores; failed cells count as the worst seen."""
+class GaussianProcess:
+    """GP regression on standardised scores; failed cells count as one below the worst seen."""
 
     def __init__(self) -> None:
         self.features: list[np.ndarray] = []
         self.values: list[float] = []
-        self._posterior: tuple[np.ndarray, np.ndarray] | None = None
 
     def add(self, features: np.ndarray, value: float) -> None:
         self.features.append(features)
         self.values.append(value)
-        self._posterior = None
 
     @property
     def ready(self) -> bool:
         return any(math.isfinite(v) for v in self.values)
 
-    def posterior(self) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and Cholesky factor of the weights' covariance (features with a bias column)."""
-        if self._posterior is None:
-            x = np.column_stack([np.array(self.features), np.ones(len(self.features))])
-            y = np.array(self.values, dtype=float)
-            finite = np.isfinite(y)
-            y = np.where(finite, y, y[finite].min() - 1.0)
-            z = (y - y.mean()) / (y.std() or 1.0)
-            precision = x.T @ x + RIDGE * np.eye(x.shape[1])
-            covariance = np.linalg.inv(precision)
-            mean = covariance @ x.T @ z
-            residual = z - x @ mean
-            noise = max(float(residual @ residual) / len(z), 1e-3)
-            factor = np.linalg.cholesky(noise * covariance + JITTER * np.eye(len(mean)))
-            self._posterior = (mean, factor)
-        return self._posterior
+    def expected_improvement(self, candidates: np.ndarray, pending: np.ndarray | None = None) -> np.ndarray:
+        """Expected improvement of each candidate row over the best answer, given the pending rows."""
+        x = np.array(self.features[-MAX_POINTS:])
+        y = np.array(self.values[-MAX_POINTS:], dtype=float)
+        finite = np.isfinite(y)
+        y = np.where(finite, y, y[finite].min() - 1.0)
+        z = (y - y.mean()) / (y.std() or 1.0)
+        best = z.max()
+        if pending is not None and len(pending):
+            believed, _ = _posterior(x, z, pending)
+            x, z = np.vstack([x, pending]), np.concatenate([z, believed])
+        mean, std = _posterior(x, z, candidates)
+        gap = mean - best
+        ratio = gap / std
+        return gap * norm.cdf(ratio) + std * norm.pdf(ratio)
 
-    def sample(self, candidates: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """One Thompson draw of the standardised score of each candidate row."""
-        mean, factor = self.posterior()
-        weights = mean + factor @ rng.standard_normal(len(mean))
-        return np.column_stack([candidates, np.ones(len(candidates))]) @ weights
+
+def _kernel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Squared-exponential kernel with unit variance and squared lengthscale = feature count."""
+    distance = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
+    return np.exp(-np.maximum(distance, 0.0) / (2.0 * a.shape[1]))
+
+
+def _posterior(x: np.ndarray, z: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior mean and standard deviation of the latent score at each row of `at`."""
+    factor = np.linalg.cholesky(_kernel(x, x) + NOISE * np.eye(len(x)))
+    cross = np.linalg.solve(factor, _kernel(x, at))
+    weights = np.linalg.solve(factor, z)
+    variance = np.maximum(1.0 - (cross * cross).sum(0), 1e-12)
+    return cross.T @ weights, np.sqrt(variance)
