@@ -3,9 +3,10 @@
 import math
 
 import numpy as np
+import optuna
 import pytest
 
-from snasray.cells import load_space
+from snasray.cells import Cell, load_space
 from snasray.search.searchers import SEARCHERS, make_searcher
 
 
@@ -98,3 +99,16 @@ def test_nsga2_returns_a_pareto_front():
     assert front
     for _, score, cost in front:
         assert not any(s > score and c < cost for _, s, c in front)
+
+
+def test_tpe_is_told_the_parameters_of_the_pruned_cell():
+    searcher = make_searcher("tpe", load_space("snasnet-forward"), 0)
+    for _ in range(40):
+        cell = searcher.ask()
+        searcher.tell(cell, toy_result(cell))
+    trials = searcher.study.trials
+    complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert len(complete) == 40
+    assert any(t.state == optuna.trial.TrialState.FAIL for t in trials)  # some proposals were pruned
+    for trial in complete:
+        assert searcher._params(Cell.parse(trial.user_attrs["cell"])) == trial.params

@@ -3,6 +3,11 @@
 Each pair i < j is one categorical parameter whose choices are the pair's states: "0" (no edge),
 "f<op>" (forward i -> j) or "b<op>" (backward j -> i). The input -> output pair never takes "0" or a
 backward op, so every proposal keeps the direct edge that the spaces require.
+
+Pruning removes nodes that cannot reach the output, so several parameter sets describe one scored
+cell. TPE is told the pruned cell's own parameters (pruned pairs as "0"): the asked trial is closed as
+failed and a completed trial with the pruned parameters takes its place, so TPE credits only the pairs
+that the score saw.
 """
 
 from __future__ import annotations
@@ -26,7 +31,13 @@ def _state_name(state: tuple[int, int]) -> str:
 
 
 class OptunaSearcher:
-    def __init__(self, space: SearchSpace, sampler: optuna.samplers.BaseSampler, directions: list[str]) -> None:
+    def __init__(
+        self,
+        space: SearchSpace,
+        sampler: optuna.samplers.BaseSampler,
+        directions: list[str],
+        tell_pruned: bool = False,
+    ) -> None:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         self.space = space
         self.study = optuna.create_study(sampler=sampler, directions=directions)
@@ -35,7 +46,16 @@ class OptunaSearcher:
         self.choices = {
             (i, j): [_state_name(s) for s in states if (i, j) != (0, last) or s[0]] for i, j in space.pairs()
         }
+        self.distributions = {
+            f"p{i}{j}": optuna.distributions.CategoricalDistribution(choices)
+            for (i, j), choices in self.choices.items()
+        }
+        self.tell_pruned = tell_pruned
         self.pending: dict[str, list[optuna.trial.Trial]] = {}
+
+    def _params(self, cell: Cell) -> dict[str, str]:
+        a = cell.array()
+        return {f"p{i}{j}": _state_name((int(a[i, j]), int(a[j, i]))) for i, j in self.choices}
 
     def _cell(self, trial: optuna.trial.Trial) -> Cell:
         matrix = np.zeros((self.space.nodes, self.space.nodes), dtype=np.int64)
@@ -68,18 +88,37 @@ class OptunaSearcher:
             raise ValueError(f"cell {cell} was not asked for")
         trial = trials.pop(0)
         values = self.values(result)
+        params = self._params(cell)
         if values is None:
             self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
-        else:
+        elif not self.tell_pruned or params == trial.params:
             self.study.tell(trial, values)
+        else:
+            self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            self.study.add_trial(
+                optuna.trial.create_trial(
+                    params=params, distributions=self.distributions, values=values, user_attrs={"cell": str(cell)}
+                )
+            )
 
 
 @register("tpe")
-def tpe(space: SearchSpace, rng: np.random.Generator, seed: int = 0, startup: int = 5, **_: object) -> OptunaSearcher:
-    with warnings.catch_warnings():  # multivariate TPE is marked experimental
+def tpe(
+    space: SearchSpace,
+    rng: np.random.Generator,
+    seed: int = 0,
+    startup: int = 5,
+    prior_weight: float = 0.5,
+    **_: object,
+) -> OptunaSearcher:
+    """Univariate TPE; pending trials count as the worst seen (constant liar) so a round spreads out."""
+    with warnings.catch_warnings():  # constant liar is experimental; prior_weight goes in Optuna 6 (pinned below)
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup, multivariate=True, group=True)
-    return OptunaSearcher(space, sampler, ["maximize"])
+        warnings.simplefilter("ignore", FutureWarning)
+        sampler = optuna.samplers.TPESampler(
+            seed=seed, n_startup_trials=startup, prior_weight=prior_weight, constant_liar=True
+        )
+    return OptunaSearcher(space, sampler, ["maximize"], tell_pruned=True)
 
 
 class ParetoSearcher(OptunaSearcher):
