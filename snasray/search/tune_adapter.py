@@ -23,6 +23,13 @@ def scoring_cost(cell: Cell) -> int:
     return sum(op.kernel**2 + 1 for op in (op_by_id(op_id) for *_, op_id in cell.edges()) if op.spiking)
 
 
+def round_cells(loop: SearchLoop) -> list[dict]:
+    """The round's cells that the store cannot answer, costly first, so the round ends on cheap ones and
+    the workers finish together."""
+    pending = sorted(loop.to_score(), key=lambda p: -scoring_cost(p.cell))
+    return [{"cell": str(p.cell), "key": p.key, "order": p.order, "round": loop.rounds} for p in pending]
+
+
 class RoundSearcher(Searcher):
     def __init__(
         self,
@@ -56,11 +63,8 @@ class RoundSearcher(Searcher):
                 ray.get(self.dispatcher.close.remote())
                 return
             self.loop.next_round()
-            pending = sorted(self.loop.to_score(), key=lambda p: -scoring_cost(p.cell))
-            if pending:  # costly cells first, so the round ends on cheap ones and workers finish together
-                cells = [
-                    {"cell": str(p.cell), "key": p.key, "order": p.order, "round": self.loop.rounds} for p in pending
-                ]
+            cells = round_cells(self.loop)
+            if cells:
                 ray.get(self.dispatcher.put.remote(cells))
                 return
 

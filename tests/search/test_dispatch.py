@@ -2,7 +2,11 @@
 
 import ray
 
+from snasray.cells import Cell, load_space
+from snasray.search import SearchLoop
 from snasray.search.dispatch import Dispatcher
+from snasray.search.searchers import make_searcher
+from snasray.search.tune_adapter import round_cells, scoring_cost
 
 CELLS = [{"key": k} for k in "xyz"]
 
@@ -43,9 +47,12 @@ def test_closing_sends_waiting_trials_home(ray_local):
     assert ray.get(dispatcher.release.remote("c")) == []
 
 
-def test_costly_cells_are_handed_out_first():
-    from snasray.cells import Cell
-    from snasray.search.tune_adapter import scoring_cost
-
-    costs = [scoring_cost(Cell.parse(c)) for c in ("0003 0000 0000 0000", "0002 0000 0000 0000", "0001 0000 0000 0000")]
-    assert costs == sorted(costs, reverse=True) and costs[-1] == 0
+def test_a_round_is_handed_out_costly_cells_first():
+    loop = SearchLoop(make_searcher("random", load_space("snasnet-forward"), 0), budget=16, round_size=16)
+    loop.next_round()
+    cells = round_cells(loop)
+    assert sorted(c["key"] for c in cells) == sorted(p.key for p in loop.to_score())
+    costs = [scoring_cost(Cell.parse(c["cell"])) for c in cells]
+    assert costs == sorted(costs, reverse=True) and len(set(costs)) > 2
+    assert scoring_cost(Cell.parse("0003 0000 0000 0000")) > scoring_cost(Cell.parse("0002 0000 0000 0000")) > 0
+    assert scoring_cost(Cell.parse("0001 0000 0000 0000")) == 0

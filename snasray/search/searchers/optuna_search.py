@@ -5,9 +5,10 @@ Each pair i < j is one categorical parameter whose choices are the pair's states
 backward op, so every proposal keeps the direct edge that the spaces require.
 
 Pruning removes nodes that cannot reach the output, so several parameter sets describe one scored
-cell. TPE is told the pruned cell's own parameters (pruned pairs as "0"): the asked trial is closed as
-failed and a completed trial with the pruned parameters takes its place, so TPE credits only the pairs
-that the score saw.
+cell, and a searcher may propose a cell it was already told. TPE's study holds one completed trial per
+distinct cell, with the pruned cell's own parameters (pruned pairs as "0"): a proposal whose parameters
+differ is closed as failed and a completed trial with the pruned parameters takes its place, and a
+repeat is closed as failed, so TPE credits only the pairs that the score saw, and each cell once.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class OptunaSearcher:
         space: SearchSpace,
         sampler: optuna.samplers.BaseSampler,
         directions: list[str],
-        tell_pruned: bool = False,
+        one_trial_per_cell: bool = False,
     ) -> None:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         self.space = space
@@ -50,7 +51,8 @@ class OptunaSearcher:
             f"p{i}{j}": optuna.distributions.CategoricalDistribution(choices)
             for (i, j), choices in self.choices.items()
         }
-        self.tell_pruned = tell_pruned
+        self.one_trial_per_cell = one_trial_per_cell
+        self.told: set[str] = set()  # canonical keys of the cells told
         self.pending: dict[str, list[optuna.trial.Trial]] = {}
 
     def _params(self, cell: Cell) -> dict[str, str]:
@@ -88,18 +90,22 @@ class OptunaSearcher:
             raise ValueError(f"cell {cell} was not asked for")
         trial = trials.pop(0)
         values = self.values(result)
+        if not self.one_trial_per_cell:
+            self.study.tell(trial, values, state=None if values else optuna.trial.TrialState.FAIL)
+            return
+        key = cell.canonical_key()
         params = self._params(cell)
-        if values is None:
-            self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
-        elif not self.tell_pruned or params == trial.params:
+        if values is not None and key not in self.told and params == trial.params:
             self.study.tell(trial, values)
         else:
             self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
-            self.study.add_trial(
-                optuna.trial.create_trial(
-                    params=params, distributions=self.distributions, values=values, user_attrs={"cell": str(cell)}
+            if values is not None and key not in self.told:
+                self.study.add_trial(
+                    optuna.trial.create_trial(
+                        params=params, distributions=self.distributions, values=values, user_attrs={"cell": str(cell)}
+                    )
                 )
-            )
+        self.told.add(key)
 
 
 @register("tpe")
@@ -118,7 +124,7 @@ def tpe(
         sampler = optuna.samplers.TPESampler(
             seed=seed, n_startup_trials=startup, prior_weight=prior_weight, constant_liar=True
         )
-    return OptunaSearcher(space, sampler, ["maximize"], tell_pruned=True)
+    return OptunaSearcher(space, sampler, ["maximize"], one_trial_per_cell=True)
 
 
 class ParetoSearcher(OptunaSearcher):
