@@ -4,7 +4,7 @@
 
 Prints, per pair, the op (or kind of op) held by most top cells, the set of cells that hold all of them, the share of
 that set in the top 1%, and the rank of the first top cell under a least-squares fit of the
-surrogate's features to the whole table.
+surrogate's features to the whole table, and how often the paper's sampler draws a top cell.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ import argparse
 
 import numpy as np
 
-from snasray.cells import OPS, Cell, load_space
+from snasray.cells import OPS, Cell, load_space, sample_matrices
+from snasray.cells.cell import canonical_keys
 from snasray.score.table import TableScorer
 from snasray.search.searchers.surrogate import SPIKING, batch_features
 
 COMMON = 0.9  # a pair state held by this share of the top cells counts as shared
+SAMPLER_DRAWS = 100_000
 
 
 def main() -> None:
@@ -50,6 +52,14 @@ def main() -> None:
     weights, *_ = np.linalg.lstsq(features, frame["score"].to_numpy(), rcond=None)
     order = np.argsort(-(features @ weights))
     print(f"least-squares fit on every cell: first top cell at rank {int(np.argmax(top[order])) + 1}")
+
+    draws = sample_matrices(space, np.random.default_rng(0), SAMPLER_DRAWS)
+    top_keys = set(frame.index[top])
+    hits = sum(key in top_keys for key in canonical_keys(draws))
+    print(
+        f"the paper's sampler drew a top cell {hits} times in {SAMPLER_DRAWS:,} draws"
+        f" (once in {SAMPLER_DRAWS / hits:.0f})"
+    )
 
 
 if __name__ == "__main__":
