@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 from itertools import permutations
 
@@ -200,3 +201,12 @@ def canonical_keys(batch: np.ndarray) -> list[str]:
     canonical = canonical_batch(prune_batch(batch))
     digits = canonical.astype(str)
     return [" ".join("".join(row) for row in matrix) for matrix in digits.tolist()]
+
+
+def first_of_each(keys: list[str], skip: Container[str] = ()) -> list[int]:
+    """The index of each key's first occurrence, in order, leaving out the keys in `skip`."""
+    first: dict[str, int] = {}
+    for index, key in enumerate(keys):
+        if key not in skip:
+            first.setdefault(key, index)
+    return list(first.values())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from snasray.cells.cell import Cell, canonical_keys, prune_batch
+from snasray.cells.cell import Cell, canonical_keys, first_of_each, prune_batch
 from snasray.cells.space import SearchSpace
 
 MAX_DRAWS = 10_000
@@ -75,11 +75,7 @@ def neighbour_matrices(matrix: np.ndarray, space: SearchSpace) -> np.ndarray:
     pruned = prune_batch(np.stack(changed))
     pruned = pruned[space.holds(pruned)]
     own_key, *keys = canonical_keys(np.concatenate([matrix[None], pruned]))
-    first: dict[str, int] = {}
-    for index, key in enumerate(keys):
-        if key != own_key:
-            first.setdefault(key, index)
-    return pruned[list(first.values())]
+    return pruned[first_of_each(keys, skip={own_key})]
 
 
 def neighbours(cell: Cell, space: SearchSpace) -> list[Cell]:

@@ -101,14 +101,18 @@ def test_nsga2_returns_a_pareto_front():
         assert not any(s > score and c < cost for _, s, c in front)
 
 
-def test_tpe_is_told_the_parameters_of_the_pruned_cell():
+def test_tpe_keeps_one_trial_per_cell_with_the_pruned_cells_parameters():
     searcher = make_searcher("tpe", load_space("snasnet-forward"), 0)
+    told = []
     for _ in range(40):
         cell = searcher.ask()
         searcher.tell(cell, toy_result(cell))
+        told.append(cell.canonical_key())
     trials = searcher.study.trials
     complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
-    assert len(complete) == 40
-    assert any(t.state == optuna.trial.TrialState.FAIL for t in trials)  # some proposals were pruned
+    assert len(complete) == len(set(told)) < len(told)  # repeats are not counted twice
+    assert sorted(Cell.parse(t.user_attrs["cell"]).canonical_key() for t in complete) == sorted(set(told))
+    failed = [t for t in trials if t.state == optuna.trial.TrialState.FAIL]
+    assert any(searcher._params(Cell.parse(t.user_attrs["cell"])) != t.params for t in failed)  # pruned proposals
     for trial in complete:
         assert searcher._params(Cell.parse(trial.user_attrs["cell"])) == trial.params

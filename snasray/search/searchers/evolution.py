@@ -16,9 +16,11 @@ from collections.abc import Mapping
 import numpy as np
 
 from snasray.cells import Cell, SearchSpace, mutate, neighbour_matrices, sample_cell, sample_matrices
-from snasray.cells.cell import canonical_keys
+from snasray.cells.cell import canonical_keys, first_of_each
 from snasray.search.searchers.base import fitness, register
 from snasray.search.searchers.surrogate import GaussianProcess, batch_features, cell_features
+
+PARENTS_CACHED = 16  # parents whose mutants are kept: a tournament winner often wins again
 
 
 @register("evolution")
@@ -47,7 +49,7 @@ class EvolutionSearcher:
         self.seen: set[str] = set()
         self.surrogate = GaussianProcess() if screen else None
         self.pending: dict[str, np.ndarray] = {}  # asked, not yet told: features by canonical key
-        self._near: dict[str, np.ndarray] = {}  # one- and two-pair mutants by the parent's canonical key
+        self._near: dict[str, np.ndarray] = {}  # one- and two-pair mutants of recent parents, by key
 
     def ask(self) -> Cell:
         self.asked += 1
@@ -79,14 +81,9 @@ class EvolutionSearcher:
     def _screened_child(self) -> Cell:
         fresh = sample_matrices(self.space, self.rng, self.immigrants)
         pool = np.concatenate([self._mutants(self._parent()), fresh])
-        keys = canonical_keys(pool)
-        first: dict[str, int] = {}
-        for index, key in enumerate(keys):
-            if key not in self.seen:
-                first.setdefault(key, index)
-        if not first:  # everything near was proposed and the sampler found nothing new
+        candidates = pool[first_of_each(canonical_keys(pool), skip=self.seen)]
+        if not len(candidates):  # everything near was proposed and the sampler found nothing new
             return sample_cell(self.space, self.rng)
-        candidates = pool[list(first.values())]
         if not self.surrogate.ready:
             return Cell.from_array(candidates[int(self.rng.integers(len(candidates)))])
         pending = np.array(list(self.pending.values())) if self.pending else None
@@ -96,6 +93,8 @@ class EvolutionSearcher:
     def _mutants(self, parent: Cell) -> np.ndarray:
         key = parent.canonical_key()
         if key not in self._near:
+            if len(self._near) == PARENTS_CACHED:
+                del self._near[next(iter(self._near))]
             near = neighbour_matrices(parent.array(), self.space)
             self._near[key] = np.concatenate([near, *(neighbour_matrices(m, self.space) for m in near)])
         return self._near[key]
