@@ -1,7 +1,10 @@
-"""Real Ray Train runs on 2 CPU workers: rows in the store, resume, evaluation of a checkpoint."""
+"""Real Ray Train runs on 2 CPU workers: rows in the store, resume, a killed worker, evaluation of a checkpoint."""
 
 import json
+import threading
+import time
 
+import psutil
 import pyarrow.parquet as pq
 import pytest
 import torch
@@ -11,6 +14,7 @@ from snasray.errors import UserError
 from snasray.model import spiking_layers
 from snasray.train import (
     TRAIN_SCHEMA,
+    TrainConfig,
     evaluate_checkpoint,
     load_network,
     read_training,
@@ -71,3 +75,34 @@ def test_resume_gives_the_uninterrupted_result(interrupted):
     assert a[columns].reset_index(drop=True).equals(b[columns].reset_index(drop=True))
     last = [read_state(t[t["kind"] == "epoch"].iloc[-1]["checkpoint"])["model"] for t in (a, b)]
     assert all(torch.equal(last[0][name], last[1][name]) for name in last[0])
+
+
+def test_a_killed_worker_restarts_from_the_last_checkpoint(ray_local, tmp_path):
+    run_dir = tmp_path / "run"
+    killed = []
+
+    def kill_a_worker_after_epoch_one():
+        deadline = time.time() + 240
+        while time.time() < deadline and not killed:
+            epochs = read_training(run_dir) if training_dir(run_dir).exists() else None
+            if epochs is not None and (epochs["kind"] == "epoch").any():
+                for proc in psutil.process_iter(["pid", "cmdline"]):
+                    if "RayTrainWorker" in " ".join(proc.info["cmdline"] or []):
+                        proc.kill()
+                        killed.append(int((epochs["kind"] == "epoch").sum()))
+                        return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_a_worker_after_epoch_one, daemon=True)
+    killer.start()
+    config = TrainConfig.from_recipe(
+        "short", dataset="digits", preset="tiny", epochs=3, batch_size=32, num_workers=2, train_images=256
+    )
+    outcome = train_cells([CELL], config, run_dir)[0]
+    killer.join()
+    assert killed, "no Ray Train worker was found to kill"
+    assert killed[0] < 3  # the worker died with epochs left to train
+    assert outcome.finished and outcome.epochs_done == 3
+    rows = read_training(run_dir, latest=False)
+    assert sorted(rows.loc[rows["kind"] == "epoch", "epoch"]) == [1, 2, 3]  # every epoch stored once
+    assert (rows["kind"] == "final").sum() == 1
