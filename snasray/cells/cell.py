@@ -196,11 +196,23 @@ def canonical_batch(batch: np.ndarray) -> np.ndarray:
     return best
 
 
+def canonical_forms(batch: np.ndarray) -> np.ndarray:
+    """Each matrix of a stack (k, n, n) pruned and relabelled to its canonical form."""
+    return canonical_batch(prune_batch(batch))
+
+
+def matrix_keys(batch: np.ndarray) -> list[str]:
+    """The row string of each matrix of a stack (k, n, n), as `str(Cell)` writes it."""
+    k, n, _ = batch.shape
+    text = np.full((k, n, n + 1), ord(" "), dtype=np.uint8)
+    text[:, :, :n] = batch + ord("0")  # op ids are single digits
+    rows = text.reshape(k, n * (n + 1))[:, :-1].copy()
+    return rows.view(f"S{n * (n + 1) - 1}").ravel().astype(str).tolist()
+
+
 def canonical_keys(batch: np.ndarray) -> list[str]:
-    """`Cell.canonical_key` of each matrix of a stack (..., n, n), computed together."""
-    canonical = canonical_batch(prune_batch(batch))
-    digits = canonical.astype(str)
-    return [" ".join("".join(row) for row in matrix) for matrix in digits.tolist()]
+    """`Cell.canonical_key` of each matrix of a stack (k, n, n), computed together."""
+    return matrix_keys(canonical_forms(batch))
 
 
 def first_of_each(keys: list[str], skip: Container[str] = ()) -> list[int]:

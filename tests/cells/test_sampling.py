@@ -1,3 +1,5 @@
+from itertools import permutations
+
 import numpy as np
 import pytest
 
@@ -79,7 +81,39 @@ def test_batch_sampler_draws_the_same_distribution(name):
     assert sample_matrices(space, np.random.default_rng(5), 0).shape == (0, space.nodes, space.nodes)
 
 
-def test_batch_keys_match_each_cells_key():
+def brute_force_key(matrix):
+    """The smallest row string over relabellings of the intermediate nodes that keep every edge's direction."""
+    pruned = Cell.from_array(matrix).prune().array()
+    n = len(pruned)
+    best = None
+    for middle in permutations(range(1, n - 1)):
+        order = [0, *middle, n - 1]
+        moved = pruned[np.ix_(order, order)]
+        keeps = all((a < b) == (order[a] < order[b]) for a in range(n) for b in range(n) if moved[a, b])
+        text = str(Cell.from_array(moved))
+        if keeps and (best is None or text < best):
+            best = text
+    return best
+
+
+@pytest.mark.parametrize("name", ["snasnet-backward", "snasnet-forward-5node"])
+def test_batch_keys_match_a_brute_force_relabelling(name):
+    batch = sample_matrices(load_space(name), np.random.default_rng(2), 200)
+    assert canonical_keys(batch) == [brute_force_key(m) for m in batch]
+
+
+def test_neighbour_matrices_match_one_change_at_a_time():
     space = load_space("snasnet-backward")
-    batch = sample_matrices(space, np.random.default_rng(2), 300)
-    assert canonical_keys(batch) == [Cell.from_array(m).canonical_key() for m in batch]
+    rng = np.random.default_rng(8)
+    for _ in range(10):
+        cell = sample_cell(space, rng)
+        expected = {}
+        for i, j in space.pairs():
+            for forward, backward in space.pair_states():
+                changed = cell.array()
+                changed[i, j], changed[j, i] = forward, backward
+                candidate = Cell.from_array(changed).prune()
+                key = candidate.canonical_key()
+                if space.violation(candidate) is None and key != cell.canonical_key():
+                    expected.setdefault(key, candidate)
+        assert neighbours(cell, space) == list(expected.values())

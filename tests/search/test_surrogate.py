@@ -10,7 +10,7 @@ from snasray.cells import Cell, load_space, sample_cell
 from snasray.score.table import TableScorer
 from snasray.search import SearchLoop
 from snasray.search.searchers import make_searcher
-from snasray.search.searchers.surrogate import GaussianProcess, cell_features
+from snasray.search.searchers.surrogate import MAX_POINTS, GaussianProcess, cell_features
 
 FORWARD = load_space("snasnet-forward")
 
@@ -89,3 +89,42 @@ def test_screening_finds_the_tables_top_cells_sooner():
     screened = [evaluations_to_top(scorer, threshold, s) for s in range(12)]
     plain = [evaluations_to_top(scorer, threshold, s, screen=False) for s in range(12)]
     assert statistics.median(screened) <= 0.75 * statistics.median(plain)
+
+
+def test_screened_evolution_never_asks_twice_and_clears_what_it_was_told():
+    scorer = TableScorer("snasnet-forward_digits_tiny")
+    searcher = make_searcher("evolution", FORWARD, 3)
+    loop = SearchLoop(searcher, budget=48, round_size=8)
+    asked = 0
+    while not loop.finished:
+        proposals = loop.next_round()
+        asked += len(proposals)
+        if loop.rounds > 1:
+            assert len(searcher.pending) == len(proposals)  # the whole round is pending until it is told
+        loop.record([vars(scorer.score(p.cell, 3)) for p in loop.to_score()])
+        loop.complete()
+        assert not searcher.pending
+    assert asked == loop.evaluations == 48  # every proposal a new cell
+
+
+def test_evolution_without_immigrants_searches_the_neighbourhood():
+    scorer = TableScorer("snasnet-forward_digits_tiny")
+    threshold = scorer.frame["score"].quantile(0.99)
+    found = [evaluations_to_top(scorer, threshold, s, immigrants=0) for s in range(4)]
+    assert statistics.median(found) < 74  # random search's median on this table
+
+
+def test_the_surrogate_survives_a_window_of_failures_and_remembers_the_best():
+    rng = np.random.default_rng(4)
+    cells = [sample_cell(FORWARD, rng) for _ in range(30)]
+    rows = np.array([cell_features(c, FORWARD) for c in cells])
+    surrogate = GaussianProcess()
+    surrogate.add(rows[0], 10.0)
+    for row in rows[1:]:
+        surrogate.add(row, 1.0)
+    before = surrogate.expected_improvement(rows)
+    for _ in range(MAX_POINTS):
+        surrogate.add(rows[1], -math.inf)
+    after = surrogate.expected_improvement(rows)  # only failures in the fitted window
+    assert np.isfinite(after).all() and surrogate.ready
+    assert after.max() <= before.max() + 1e-9  # the best answer (10.0) still sets the bar

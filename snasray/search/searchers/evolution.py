@@ -1,11 +1,11 @@
 """Regularized (aging) evolution: tournament selection, mutation, the oldest dies.
 
 With `screen` on (the default), the child is chosen by the score surrogate (`surrogate.py`): among
-the tournament winner's one- and two-pair mutants and `immigrants` freshly sampled cells, the one
-not yet proposed with the highest expected improvement. With it off, the child is a uniformly random
-one-pair mutant, mutated again (up to `retries` times) while it repeats a proposal. Either way the
-first `population` proposals come from the space's own random sampler, and so does a child when
-every candidate was already proposed.
+the tournament winner's neighbours (one-pair mutants), their neighbours and `immigrants` freshly
+sampled cells, the one not yet proposed with the highest expected improvement. With it off, the
+child is a uniformly random one-pair mutant, mutated again (up to `retries` times) while it repeats a
+proposal. Either way the first `population` proposals come from the space's own random sampler, and
+so does a child when every candidate was already proposed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from snasray.cells import Cell, SearchSpace, mutate, neighbour_matrices, sample_cell, sample_matrices
-from snasray.cells.cell import canonical_keys, first_of_each
+from snasray.cells.cell import canonical_forms, first_of_each, matrix_keys
 from snasray.search.searchers.base import fitness, register
 from snasray.search.searchers.surrogate import GaussianProcess, batch_features, cell_features
 
@@ -49,7 +49,7 @@ class EvolutionSearcher:
         self.seen: set[str] = set()
         self.surrogate = GaussianProcess() if screen else None
         self.pending: dict[str, np.ndarray] = {}  # asked, not yet told: features by canonical key
-        self._near: dict[str, np.ndarray] = {}  # one- and two-pair mutants of recent parents, by key
+        self._near: dict[str, np.ndarray] = {}  # neighbours and their neighbours of recent parents, by key
 
     def ask(self) -> Cell:
         self.asked += 1
@@ -81,7 +81,8 @@ class EvolutionSearcher:
     def _screened_child(self) -> Cell:
         fresh = sample_matrices(self.space, self.rng, self.immigrants)
         pool = np.concatenate([self._mutants(self._parent()), fresh])
-        candidates = pool[first_of_each(canonical_keys(pool), skip=self.seen)]
+        canonical = canonical_forms(pool)
+        candidates = canonical[first_of_each(matrix_keys(canonical), skip=self.seen)]
         if not len(candidates):  # everything near was proposed and the sampler found nothing new
             return sample_cell(self.space, self.rng)
         if not self.surrogate.ready:
@@ -94,9 +95,10 @@ class EvolutionSearcher:
         key = parent.canonical_key()
         if key not in self._near:
             if len(self._near) == PARENTS_CACHED:
-                del self._near[next(iter(self._near))]
+                del self._near[next(iter(self._near))]  # the least recently used
             near = neighbour_matrices(parent.array(), self.space)
             self._near[key] = np.concatenate([near, *(neighbour_matrices(m, self.space) for m in near)])
+        self._near[key] = self._near.pop(key)  # now the most recently used
         return self._near[key]
 
     def tell(self, cell: Cell, result: Mapping[str, float]) -> None:

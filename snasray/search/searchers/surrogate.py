@@ -13,24 +13,28 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.linalg import cho_solve, cholesky, solve_triangular
 from scipy.stats import norm
 
 from snasray.cells import OPS, Cell, SearchSpace
+from snasray.cells.cell import canonical_forms
 
 NOISE = 0.1  # observation noise variance, in units of the score's variance
-MAX_POINTS = 500  # the most recent answers the process is fitted to (its cost grows as their cube)
+MAX_POINTS = 300  # the most recent answers the process is fitted to (its cost grows as their cube)
+MAX_PENDING = 50  # the latest cells still being scored that shrink the uncertainty near them
 
 
 SPIKING = np.array([op.spiking for op in OPS])
 
 
 def cell_features(cell: Cell, space: SearchSpace) -> np.ndarray:
-    """Pair states one-hot, then structure counts, then one-hot spiking depth and LIF-layer count."""
-    return batch_features(cell.array()[None], space)[0]
+    """Features of the cell's canonical form, so that equivalent cells share them: pair states one-hot,
+    then structure counts, then one-hot spiking depth and LIF-layer count."""
+    return batch_features(canonical_forms(cell.array()[None]), space)[0]
 
 
 def batch_features(batch: np.ndarray, space: SearchSpace) -> np.ndarray:
-    """`cell_features` of each pruned matrix of a stack, as rows."""
+    """`cell_features` of each matrix of a stack of canonical forms, as rows."""
     n, count = space.nodes, len(batch)
     state_index = np.zeros((len(OPS), len(OPS)), dtype=np.int64)
     for k, (forward, backward) in enumerate(space.pair_states()):
@@ -57,28 +61,48 @@ class GaussianProcess:
     def __init__(self) -> None:
         self.features: list[np.ndarray] = []
         self.values: list[float] = []
+        self._fit: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = None  # until the next answer
 
     def add(self, features: np.ndarray, value: float) -> None:
         self.features.append(features)
         self.values.append(value)
+        self._fit = None
 
     @property
     def ready(self) -> bool:
         return any(math.isfinite(v) for v in self.values)
 
+    def _answered(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """Rows, Cholesky factor and weights of the fitted window, and the best answer standardised."""
+        if self._fit is None:
+            values = np.array(self.values, dtype=float)
+            finite = np.isfinite(values)
+            y = np.where(finite, values, values[finite].min() - 1.0)[-MAX_POINTS:]
+            x = np.array(self.features[-MAX_POINTS:])
+            centre, scale = y.mean(), y.std() or 1.0
+            factor = _factor(x)
+            weights = cho_solve((factor, True), (y - centre) / scale)
+            self._fit = (x, factor, weights, (values[finite].max() - centre) / scale)
+        return self._fit
+
     def expected_improvement(self, candidates: np.ndarray, pending: np.ndarray | None = None) -> np.ndarray:
-        """Expected improvement of each candidate row over the best answer, given the pending rows."""
-        x = np.array(self.features[-MAX_POINTS:])
-        y = np.array(self.values[-MAX_POINTS:], dtype=float)
-        finite = np.isfinite(y)
-        y = np.where(finite, y, y[finite].min() - 1.0)
-        z = (y - y.mean()) / (y.std() or 1.0)
-        best = z.max()
-        if pending is not None and len(pending):
-            believed, _ = _posterior(x, z, pending)
-            x, z = np.vstack([x, pending]), np.concatenate([z, believed])
-        mean, std = _posterior(x, z, candidates)
-        gap = mean - best
+        """Expected improvement of each candidate row over the best answer, given the pending rows.
+
+        Pending rows count as answered with the predicted mean (kriging believer): that leaves the mean
+        where it is and shrinks the uncertainty near them. Only the `MAX_PENDING` latest are used.
+        """
+        x, factor, weights, best = self._answered()
+        cross = _kernel(x, candidates)
+        half = solve_triangular(factor, cross, lower=True)
+        variance = 1.0 - (half * half).sum(0)
+        if pending is not None and len(pending):  # condition on the pending rows too, by a block update
+            rows = pending[-MAX_PENDING:]
+            link = solve_triangular(factor, _kernel(x, rows), lower=True)
+            inner = cholesky(_kernel(rows, rows) + NOISE * np.eye(len(rows)) - link.T @ link, lower=True)
+            extra = solve_triangular(inner, _kernel(rows, candidates) - link.T @ half, lower=True)
+            variance -= (extra * extra).sum(0)
+        std = np.sqrt(np.maximum(variance, 1e-12))
+        gap = cross.T @ weights - best
         ratio = gap / std
         return gap * norm.cdf(ratio) + std * norm.pdf(ratio)
 
@@ -89,10 +113,6 @@ def _kernel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.exp(-np.maximum(distance, 0.0) / (2.0 * a.shape[1]))
 
 
-def _posterior(x: np.ndarray, z: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Posterior mean and standard deviation of the latent score at each row of `at`."""
-    factor = np.linalg.cholesky(_kernel(x, x) + NOISE * np.eye(len(x)))
-    cross = np.linalg.solve(factor, _kernel(x, at))
-    weights = np.linalg.solve(factor, z)
-    variance = np.maximum(1.0 - (cross * cross).sum(0), 1e-12)
-    return cross.T @ weights, np.sqrt(variance)
+def _factor(x: np.ndarray) -> np.ndarray:
+    """Lower Cholesky factor of the kernel matrix of the rows plus observation noise."""
+    return cholesky(_kernel(x, x) + NOISE * np.eye(len(x)), lower=True)
