@@ -51,7 +51,13 @@ def batch_features(batch: np.ndarray, space: SearchSpace) -> np.ndarray:
     backward = (np.tril(batch, -1) > 0).sum(axis=(1, 2))
     structure = np.column_stack([spike.sum(axis=(1, 2)), layers, depth[:, -1], depth.max(axis=1), backward])
     return np.concatenate(
-        [pair_part.reshape(count, -1), structure, np.eye(n)[depth[:, -1]], np.eye(n + 1)[layers]], axis=1
+        [
+            pair_part.reshape(count, pair_part.shape[1] * pair_part.shape[2]),
+            structure,
+            np.eye(n)[depth[:, -1]],
+            np.eye(n + 1)[layers],
+        ],
+        axis=1,
     )
 
 
@@ -85,15 +91,30 @@ class GaussianProcess:
             self._fit = (x, factor, weights, (values[finite].max() - centre) / scale)
         return self._fit
 
-    def expected_improvement(self, candidates: np.ndarray, pending: np.ndarray | None = None) -> np.ndarray:
+    @property
+    def answers(self) -> int:
+        return len(self.values)
+
+    def baseline(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and whitened cross-covariance of the candidate rows given the answers alone; valid until
+        the next answer, so a caller may keep them for candidates it will rank again."""
+        x, factor, weights, _ = self._answered()
+        cross = _kernel(x, candidates)
+        return cross.T @ weights, solve_triangular(factor, cross, lower=True)
+
+    def expected_improvement(
+        self,
+        candidates: np.ndarray,
+        pending: np.ndarray | None = None,
+        baseline: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
         """Expected improvement of each candidate row over the best answer, given the pending rows.
 
         Pending rows count as answered with the predicted mean (kriging believer): that leaves the mean
         where it is and shrinks the uncertainty near them. Only the `MAX_PENDING` latest are used.
         """
-        x, factor, weights, best = self._answered()
-        cross = _kernel(x, candidates)
-        half = solve_triangular(factor, cross, lower=True)
+        x, factor, _, best = self._answered()
+        mean, half = baseline if baseline is not None else self.baseline(candidates)
         variance = 1.0 - (half * half).sum(0)
         if pending is not None and len(pending):  # condition on the pending rows too, by a block update
             rows = pending[-MAX_PENDING:]
@@ -102,7 +123,7 @@ class GaussianProcess:
             extra = solve_triangular(inner, _kernel(rows, candidates) - link.T @ half, lower=True)
             variance -= (extra * extra).sum(0)
         std = np.sqrt(np.maximum(variance, 1e-12))
-        gap = cross.T @ weights - best
+        gap = mean - best
         ratio = gap / std
         return gap * norm.cdf(ratio) + std * norm.pdf(ratio)
 
