@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 from scipy.linalg import cho_solve, cholesky, solve_triangular
-from scipy.stats import norm
+from scipy.special import ndtr
 
 from snasray.cells import OPS, Cell, SearchSpace
 from snasray.cells.cell import canonical_forms
@@ -125,7 +125,7 @@ class GaussianProcess:
         std = np.sqrt(np.maximum(variance, 1e-12))
         gap = mean - best
         ratio = gap / std
-        return gap * norm.cdf(ratio) + std * norm.pdf(ratio)
+        return gap * ndtr(ratio) + std * np.exp(-0.5 * ratio**2) / math.sqrt(2.0 * math.pi)
 
 
 def _kernel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
