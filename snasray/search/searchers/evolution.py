@@ -142,5 +142,5 @@ class EvolutionSearcher:
         if len(self.population) > self.population_size:
             self.population.popleft()
         if self.surrogate is not None:
-            self.pending.pop(cell.canonical_key(), None)
-            self.surrogate.add(cell_features(cell, self.space), value)
+            features = self.pending.pop(cell.canonical_key(), None)  # computed when it was asked
+            self.surrogate.add(cell_features(cell, self.space) if features is None else features, value)
