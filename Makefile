@@ -2,7 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
-DATA ?= ../shared/data/cifar10_subset.npz
+# the CIFAR-10 sample shipped in the package; e.g. DATASET=cifar10-subset DATA=../shared/data/cifar10_subset.npz
+DATASET ?= cifar10-sample
+DATA ?=
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +18,7 @@ install: $(VENV)/.installed
 RUN ?= runs/quickstart-$(shell date +%Y%m%d-%H%M%S)
 search: $(VENV)/.installed
 	$(BIN)/snasray search --space snasnet-backward --searcher evolution --budget 40 --seed 0 \
-		--dataset cifar10-subset --data-dir $(DATA) --preset tiny --batch-size 64 --repeat 2 --out $(RUN)
+		--dataset $(DATASET) $(if $(DATA),--data-dir $(DATA)) --preset tiny --batch-size 64 --repeat 2 --out $(RUN)
 	$(BIN)/snasray report $(RUN)
 
 test: $(VENV)/.installed

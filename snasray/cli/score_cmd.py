@@ -11,8 +11,8 @@ from snasray.cli.common import cell_arg, emit_json, space_arg, user_input
 def add_score_options(parser, preset_default: str = "tiny") -> None:
     parser.add_argument(
         "--dataset",
-        default="cifar10-subset",
-        help="cifar10, cifar100, tinyimagenet, cifar10-subset, digits or synthetic",
+        default="cifar10-sample",
+        help="cifar10-sample (shipped), cifar10, cifar100, tinyimagenet, cifar10-subset, digits or synthetic",
     )
     parser.add_argument("--data-dir", help="data folder (or the .npz of cifar10-subset)")
     parser.add_argument("--download", action="store_true", help="let torchvision download CIFAR-10/100")

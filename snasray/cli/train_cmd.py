@@ -22,7 +22,7 @@ def register(commands) -> None:
     source.add_argument("--cell", action="append", help="a cell to train, e.g. '0303 0030 2002 0200' (repeatable)")
     p.add_argument("--top-k", type=int, help="how many of the run's best-scoring cells to train (with --run)")
     p.add_argument("--out", help="run directory for the results (default: the --run directory, else runs/train)")
-    p.add_argument("--dataset", help="data set (default: the search run's, else cifar10-subset)")
+    p.add_argument("--dataset", help="data set (default: the search run's, else cifar10-sample)")
     p.add_argument("--data-dir", help="data folder (or the .npz of cifar10-subset)")
     p.add_argument("--download", action="store_true", help="let torchvision download CIFAR-10/100")
     p.add_argument("--preset", help="model preset (default: the search run's, else tiny)")
@@ -72,7 +72,7 @@ def _config(args, defaults: dict):
     return user_input(
         lambda: TrainConfig.from_recipe(
             args.recipe,
-            dataset=args.dataset or defaults.get("dataset") or "cifar10-subset",
+            dataset=args.dataset or defaults.get("dataset") or "cifar10-sample",
             preset=args.preset or defaults.get("preset") or "tiny",
             data_dir=args.data_dir or defaults.get("data_dir"),
             download=args.download,

@@ -9,7 +9,7 @@ import torch
 from torch.utils.data import Dataset
 
 from snasray.data.cifar import load_cifar
-from snasray.data.offline import load_cifar10_subset, load_digits, load_synthetic, subset_path
+from snasray.data.offline import load_cifar10_sample, load_cifar10_subset, load_digits, load_synthetic, subset_path
 from snasray.data.specs import SPLITS, DataConfig, DataSpec, data_root, dataset_spec
 from snasray.data.tinyimagenet import load_tinyimagenet
 
@@ -19,6 +19,7 @@ _LOADERS: dict[str, Loader] = {
     "cifar100": load_cifar,
     "tinyimagenet": load_tinyimagenet,
     "cifar10-subset": load_cifar10_subset,
+    "cifar10-sample": load_cifar10_sample,
     "digits": load_digits,
     "synthetic": load_synthetic,
 }

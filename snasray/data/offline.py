@@ -1,4 +1,5 @@
-"""Data sets that need no download: the shared CIFAR-10 subset, scikit-learn's digits, synthetic images."""
+"""Data sets that need no download: the CIFAR-10 sample shipped in the package, the shared CIFAR-10 subset,
+scikit-learn's digits, synthetic images."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import torch
 from snasray.data.specs import DataConfig, DataSpec, MissingDataError
 from snasray.data.tensors import TensorImages, augmentation
 
+SAMPLE_PATH = Path(__file__).resolve().parent / "embedded" / "cifar10_sample.npz"  # see embedded/README.md
 SUBSET_FILE = "cifar10_subset.npz"
 _SUBSET_DEFAULT = f"../shared/data/{SUBSET_FILE}"  # from the project's root
 _DIGITS_TEST, _DIGITS_VAL = 360, 180
@@ -25,6 +27,26 @@ def subset_path(config: DataConfig) -> Path:
     return Path(os.environ.get("SNASRAY_CIFAR10_SUBSET", _SUBSET_DEFAULT))
 
 
+def _npz_images(path: Path, spec: DataSpec, split: str, augment: bool) -> TensorImages:
+    """x_train/y_train for "train", x_val/y_val for "val" and "test" (such files hold no CIFAR-10 test image)."""
+    part = "train" if split == "train" else "val"
+    with np.load(path) as arrays:
+        images = torch.from_numpy(arrays[f"x_{part}"]).permute(0, 3, 1, 2)  # HWC -> CHW
+        labels = torch.from_numpy(arrays[f"y_{part}"])
+    return TensorImages(images, labels, spec, augment=augmentation(spec) if augment else None)
+
+
+def load_cifar10_sample(config: DataConfig, spec: DataSpec, split: str, augment: bool) -> TensorImages:
+    """The CIFAR-10 sample inside the package: train 1,000 images, val 200, class-balanced (100 and 20 per class).
+
+    Drawn from the subset's x_train and x_val (benchmarks/make_cifar10_sample.py), so it holds no image of
+    CIFAR-10's test set either: "test" is its val split. It needs no data_dir and ignores one.
+    """
+    if not SAMPLE_PATH.is_file():
+        raise MissingDataError(f"cifar10-sample not found at {SAMPLE_PATH}; this snasray install lacks its data files")
+    return _npz_images(SAMPLE_PATH, spec, split, augment)
+
+
 def load_cifar10_subset(config: DataConfig, spec: DataSpec, split: str, augment: bool) -> TensorImages:
     """The class-balanced CIFAR-10 subset: train = x_train (10,000), val = x_val (2,000).
 
@@ -36,11 +58,7 @@ def load_cifar10_subset(config: DataConfig, spec: DataSpec, split: str, augment:
             f"cifar10-subset not found at {path}; "
             f"set SNASRAY_CIFAR10_SUBSET or pass --data-dir to point at {SUBSET_FILE}"
         )
-    part = "train" if split == "train" else "val"
-    with np.load(path) as arrays:
-        images = torch.from_numpy(arrays[f"x_{part}"]).permute(0, 3, 1, 2)  # HWC -> CHW
-        labels = torch.from_numpy(arrays[f"y_{part}"])
-    return TensorImages(images, labels, spec, augment=augmentation(spec) if augment else None)
+    return _npz_images(path, spec, split, augment)
 
 
 def load_digits(config: DataConfig, spec: DataSpec, split: str, augment: bool) -> TensorImages:

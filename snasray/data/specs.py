@@ -28,7 +28,7 @@ class DataSpec:
 
 @dataclass(frozen=True)
 class DataConfig:
-    name: str = "cifar10-subset"
+    name: str = "cifar10-sample"  # shipped in the package, so the default needs nothing beside it
     data_dir: str | None = None  # torchvision/ImageFolder root; for cifar10-subset the .npz or its folder
     download: bool = False  # only cifar10/cifar100 download, and only when True
 
@@ -40,6 +40,7 @@ _SPECS = {
         DataSpec("cifar100", 32, 3, 100, (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)),
         DataSpec("tinyimagenet", 64, 3, 200, (0.4802, 0.4481, 0.3975), (0.2302, 0.2265, 0.2262)),
         DataSpec("cifar10-subset", 32, 3, 10, _CIFAR10_MEAN, _CIFAR10_STD),
+        DataSpec("cifar10-sample", 32, 3, 10, _CIFAR10_MEAN, _CIFAR10_STD),
         # load_digits().images / 16 over all 1,797 images: .mean() and .std(), rounded to 4 places
         DataSpec("digits", 8, 1, 10, (0.3053,), (0.3760,)),
         DataSpec("synthetic", 32, 3, 10, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),

@@ -20,7 +20,7 @@ from snasray.score.kernel import logdet_score
 class ScoreConfig:
     """Everything that changes a score, besides the cell and the seed (the device and paths do not)."""
 
-    dataset: str = "cifar10-subset"
+    dataset: str = "cifar10-sample"
     preset: str = "tiny"
     batch_size: int = 64
     repeat: int = 2

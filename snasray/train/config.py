@@ -64,7 +64,7 @@ class TrainConfig:
     preset: str = "tiny"
     timesteps: int | None = None  # None: the preset's (5)
     neuron: str = "lif"  # "relu": the same network as an ANN baseline (use with timesteps=1)
-    dataset: str = "cifar10-subset"
+    dataset: str = "cifar10-sample"
     data_dir: str | None = None
     download: bool = False
     train_images: int | None = None  # train on a fixed random N of the training images (quick runs, tests)

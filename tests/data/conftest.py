@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from PIL import Image
 
 from snasray.data import DataSpec
 
-SUBSET = Path(__file__).resolve().parents[3] / "shared" / "data" / "cifar10_subset.npz"
+# the loader's own default (../shared/data/ beside the project), unless SNASRAY_CIFAR10_SUBSET points elsewhere
+_SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "cifar10_subset.npz"
+SUBSET = Path(os.environ.get("SNASRAY_CIFAR10_SUBSET", _SHARED))
 CIFAR_TRAIN = 6000  # official train stand-in: 1,000 train + 5,000 val after the hold-out
 TINY_WNIDS = ["n03", "n01", "n02"]  # wnids.txt order, deliberately unsorted
 TINY_TRAIN, TINY_VAL = 4, 2  # images per class

@@ -8,6 +8,7 @@ from snasray.data import DataConfig, MissingDataError, dataset_spec, load_split
 
 LENGTHS = {
     "cifar10-subset": {"train": 10_000, "val": 2000, "test": 2000},
+    "cifar10-sample": {"train": 1000, "val": 200, "test": 200},
     "digits": {"train": 1257, "val": 180, "test": 360},
     "synthetic": {"train": 1000, "val": 200, "test": 200},
 }
@@ -37,7 +38,7 @@ def test_shapes_dtypes_labels_and_lengths(config, split):
 
 
 def test_subset_is_normalised_and_keeps_the_pixels(subset_path, subset, to_pixels):
-    config = DataConfig(data_dir=str(subset_path))
+    config = DataConfig("cifar10-subset", data_dir=str(subset_path))
     spec = dataset_spec("cifar10-subset")
     train = load_split(config, "train")
     images = torch.stack([train[i][0] for i in range(len(train))])
@@ -52,7 +53,7 @@ def test_subset_is_normalised_and_keeps_the_pixels(subset_path, subset, to_pixel
 
 
 def test_subset_test_split_is_its_val_split(subset_path):
-    config = DataConfig(data_dir=str(subset_path))
+    config = DataConfig("cifar10-subset", data_dir=str(subset_path))
     val, test = load_split(config, "val"), load_split(config, "test")
     for index in (0, 1999):
         assert torch.equal(val[index][0], test[index][0])
@@ -70,20 +71,20 @@ def _tiny_npz(path, count=20):
 
 def test_subset_path_from_folder_file_env_and_default(tmp_path, monkeypatch, subset_path):
     _tiny_npz(tmp_path / "cifar10_subset.npz")
-    assert len(load_split(DataConfig(data_dir=str(tmp_path)), "train")) == 20
+    assert len(load_split(DataConfig("cifar10-subset", data_dir=str(tmp_path)), "train")) == 20
     other = _tiny_npz(tmp_path / "other.npz", count=30)
-    assert len(load_split(DataConfig(data_dir=str(other)), "val")) == 30
+    assert len(load_split(DataConfig("cifar10-subset", data_dir=str(other)), "val")) == 30
     monkeypatch.setenv("SNASRAY_CIFAR10_SUBSET", str(other))
-    assert len(load_split(DataConfig(), "train")) == 30
+    assert len(load_split(DataConfig("cifar10-subset"), "train")) == 30
     monkeypatch.delenv("SNASRAY_CIFAR10_SUBSET")
     monkeypatch.chdir(Path(__file__).resolve().parents[2])  # the default is ../shared/data/ from the project root
-    assert len(load_split(DataConfig(), "val")) == 2000
+    assert len(load_split(DataConfig("cifar10-subset"), "val")) == 2000
 
 
 @pytest.mark.parametrize("where", ["missing.npz", "."])
 def test_missing_subset(tmp_path, where):
     with pytest.raises(MissingDataError, match="cifar10-subset not found at .*SNASRAY_CIFAR10_SUBSET.*--data-dir"):
-        load_split(DataConfig(data_dir=str(tmp_path / where)), "train")
+        load_split(DataConfig("cifar10-subset", data_dir=str(tmp_path / where)), "train")
 
 
 def test_digits_split_is_fixed_stratified_and_scaled(to_pixels):

@@ -6,8 +6,9 @@ from snasray.data import DataConfig, load_split, score_batches
 SYNTHETIC = DataConfig("synthetic")
 
 
-def test_batches_have_the_right_shape_and_are_unaugmented(subset_path):
-    config = DataConfig(data_dir=str(subset_path))
+@pytest.mark.parametrize("name", ["cifar10-subset", "cifar10-sample"])
+def test_batches_have_the_right_shape_and_are_unaugmented(subset_path, name):
+    config = DataConfig(name, data_dir=str(subset_path) if name == "cifar10-subset" else None)
     batches = score_batches(config, batch_size=64, repeat=2, seed=0)
     assert len(batches) == 2
     assert all(b.shape == (64, 3, 32, 32) and b.dtype == torch.float32 for b in batches)

@@ -7,7 +7,15 @@ from snasray.errors import UserError
 
 
 def test_every_name_has_a_consistent_spec():
-    assert DATASET_NAMES == ("cifar10", "cifar100", "tinyimagenet", "cifar10-subset", "digits", "synthetic")
+    assert DATASET_NAMES == (
+        "cifar10",
+        "cifar100",
+        "tinyimagenet",
+        "cifar10-subset",
+        "cifar10-sample",
+        "digits",
+        "synthetic",
+    )
     for name in DATASET_NAMES:
         spec = dataset_spec(name)
         assert spec.name == name
@@ -18,6 +26,7 @@ def test_every_name_has_a_consistent_spec():
 def test_paper_values():
     assert dataset_spec("cifar10") == DataSpec("cifar10", 32, 3, 10, (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))
     assert dataset_spec("cifar10-subset").mean == dataset_spec("cifar10").mean
+    assert dataset_spec("cifar10-sample") == dataclasses.replace(dataset_spec("cifar10"), name="cifar10-sample")
     assert dataset_spec("cifar100").num_classes == 100
     tiny = dataset_spec("tinyimagenet")
     assert (tiny.image_size, tiny.num_classes, tiny.mean[0]) == (64, 200, 0.4802)
@@ -47,7 +56,7 @@ def test_unknown_split():
 
 def test_config_is_frozen_with_offline_defaults():
     config = DataConfig()
-    assert (config.name, config.data_dir, config.download) == ("cifar10-subset", None, False)
+    assert (config.name, config.data_dir, config.download) == ("cifar10-sample", None, False)
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.name = "cifar10"  # type: ignore[misc]
 
