@@ -87,6 +87,6 @@ def load_training(*run_dirs: str | Path) -> pd.DataFrame:
 
 def _read_parts(files: list[Path]) -> pd.DataFrame:
     """The rows of Parquet parts of one store, whatever schema version each was written with."""
-    table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+    table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="permissive")
     frame = table.to_pandas()
     return frame.assign(**{name: value for name, value in COLUMNS_SINCE_V1.items() if name not in frame})
