@@ -24,8 +24,16 @@ from snasray.train.store import RowFollower, append_rows, read_training, trainin
 SNAPSHOT = "checkpoint_manager_snapshot.json"  # what Ray Train leaves in a run folder it can resume
 Progress = Callable[[str], None]
 _EPOCH_FIELDS = (
-    *("epoch", "train_loss", "train_acc", "val_acc", "firing_rate", "layer_rates", "synops"),
-    *("spikes_per_image", "layer_neurons", "epoch_seconds"),
+    "epoch",
+    "train_loss",
+    "train_acc",
+    "val_acc",
+    "firing_rate",
+    "layer_rates",
+    "synops",
+    "spikes_per_image",
+    "layer_neurons",
+    "epoch_seconds",
 )
 
 
