@@ -1,7 +1,8 @@
 """Reading run directories: the score store with each run's settings, and the training results beside it.
 
-The store is read as documented in ``snasray.search.store`` (``pandas.read_parquet(run_dir)``) and the settings
-from ``RUN_DIR/_run.json``, without importing the search package (and with it torch and Ray).
+The store's part files are read as documented in ``snasray.search.store`` and the settings from
+``RUN_DIR/_run.json``, without importing the search package (and with it torch and Ray). Parts written under
+an older schema version get the columns added since as missing values (NaN / None).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 RUN_FILE = "_run.json"
 TRAINING_DIR = "_training"
@@ -29,11 +32,15 @@ TRAINING_COLUMNS = (
     "firing_rate",
     "layer_rates",
     "synops",
+    "spikes_per_image",
+    "layer_neurons",
     "params",
     "epoch_seconds",
     "checkpoint",
     "timestamp",
 )
+# columns the score and training stores gained after schema version 1, and the value older parts read as
+COLUMNS_SINCE_V1 = {"spikes_per_image": float("nan"), "layer_neurons": None}
 # settings of a run that the store rows do not already carry, as columns added by load_runs
 RUN_SETTINGS = ("budget", "workers", "cells_per_trial", "cpus_per_worker", "gpus_per_worker")
 SCORE_SETTINGS = ("batch_size", "repeat", "timesteps")
@@ -59,9 +66,10 @@ def load_runs(*run_dirs: str | Path) -> pd.DataFrame:
 
 def _load_run(run_dir: Path) -> pd.DataFrame:
     settings = run_settings(run_dir)
-    if not any(run_dir.glob("scores-*.parquet")):
+    files = sorted(run_dir.glob("scores-*.parquet"))
+    if not files:
         raise ValueError(f"{run_dir} holds no scored cells yet")
-    frame = pd.read_parquet(run_dir)
+    frame = _read_parts(files)
     extra = {name: settings[name] for name in (*RUN_SETTINGS, *SCORE_SETTINGS)}
     return frame.assign(run_dir=str(run_dir), **extra)
 
@@ -73,5 +81,12 @@ def load_training(*run_dirs: str | Path) -> pd.DataFrame:
     files = [f for d in run_dirs for f in sorted((Path(d) / TRAINING_DIR).glob("train-*.parquet"))]
     if not files:
         return pd.DataFrame(columns=list(TRAINING_COLUMNS))
-    frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True).sort_values("timestamp", kind="stable")
+    frame = _read_parts(files).sort_values("timestamp", kind="stable")
     return frame.drop_duplicates(["run_id", "kind", "epoch"], keep="last").reset_index(drop=True)
+
+
+def _read_parts(files: list[Path]) -> pd.DataFrame:
+    """The rows of Parquet parts of one store, whatever schema version each was written with."""
+    table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="permissive")
+    frame = table.to_pandas()
+    return frame.assign(**{name: value for name, value in COLUMNS_SINCE_V1.items() if name not in frame})

@@ -73,7 +73,13 @@ def _score(args) -> int:
     print(f"score    {result.score:.4f}   repeats {', '.join(f'{s:.4f}' for s in result.repeat_scores)}")
     if result.error or not math.isfinite(result.score):
         print(f"note     {result.error}")
-    print(f"spikes   firing rate {result.firing_rate:.4f}, {result.synops:,.0f} synaptic ops per image (estimate)")
+    print(
+        f"spikes   firing rate {result.firing_rate:.4f}, {result.spikes_per_image:,.0f} spikes and"
+        f" {result.synops:,.0f} synaptic ops (estimate) per image"
+    )
+    if result.layer_neurons:
+        neurons = result.layer_neurons
+        print(f"neurons  {sum(neurons.values()):,} per image and timestep in {len(neurons)} LIF layers")
     print(f"network  {result.params:,} parameters, preset {config.preset}, data {config.dataset}, seed {args.seed}")
     print(f"time     {result.seconds:.2f} s for {config.repeat} batch(es) of {config.batch_size}")
     return 0

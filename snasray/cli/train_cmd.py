@@ -202,10 +202,11 @@ def _evaluate(args) -> int:
         f"accuracy    {result['accuracy']:.2%} on {result['images']:,} {result['split']} images of {result['dataset']}"
     )
     print(
-        f"spikes      firing rate {result['firing_rate']:.4f}, {result['synops']:,.0f} synaptic ops per image"
-        f" (first {result['spike_images']:,} images)"
+        f"spikes      firing rate {result['firing_rate']:.4f}, {result['spikes_per_image']:,.0f} spikes and"
+        f" {result['synops']:,.0f} synaptic ops per image (first {result['spike_images']:,} images)"
     )
+    neurons = result["layer_neurons"]
     for name, rate in result["layer_rates"].items():
-        print(f"  {name:<24}{rate:.4f}")
+        print(f"  {name:<24}{rate:.4f}  {neurons.get(name, 0):>9,} neurons")
     print(f"time        {result['seconds']:.2f} s")
     return 0

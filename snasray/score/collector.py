@@ -10,11 +10,14 @@ from snasray.score.kernel import kernels_from_grams, spike_gram
 
 
 class SpikeCollector:
-    """Mean kernel over all LIF calls, firing rate per layer and a synaptic-operation estimate.
+    """Mean kernel over all LIF calls, firing rates, spike and neuron counts and a synaptic-operation estimate.
 
     A hook only computes the call's Gram matrix s @ s.T (its diagonal holds the spike counts); the
     kernels of all calls are formed together when `kernel()` is read. A neuron shared by several
-    edges (see `LIF.consumers`) stands for that many calls. Nothing leaves the model's device per call.
+    edges (see `LIF.consumers`) stands for that many calls, as the per-edge neurons of SNASNet would
+    fire identically: it counts `consumers` times in the kernel, `overall_rate`, `spikes_per_sample`
+    and `layer_neurons` (not in `layer_rates`, where the factor cancels). Every reading covers the
+    calls since the last `clear()`. Nothing leaves the model's device per call.
     """
 
     def __init__(self, network: nn.Module) -> None:
@@ -72,6 +75,23 @@ class SpikeCollector:
     def overall_rate(self) -> float:
         _, evaluated, spikes, weight, _ = self._totals()
         return float((spikes * weight).sum() / (evaluated * weight).sum())
+
+    def spikes_per_sample(self) -> float:
+        """Spikes per sample (spikes / image), summed over all LIF calls and timesteps, consumer-weighted."""
+        _, _, spikes, weight, samples = self._totals()
+        return float((spikes * weight).sum()) / samples
+
+    def layer_neurons(self) -> dict[str, int]:
+        """Neurons per sample of each LIF layer that was called: C*H*W of one call times its `consumers`.
+
+        So spikes_per_sample() == overall_rate() * sum(layer_neurons().values()) * timesteps when every
+        layer is called once per timestep, as in SNASNet.
+        """
+        self._stacked()  # raises when nothing was collected
+        counts: dict[str, int] = {}
+        for index, neurons in self._calls:
+            counts.setdefault(self._names[index], neurons * int(self._consumers[index]))
+        return counts
 
     def synops_per_sample(self) -> float:
         layer, _, spikes, _, samples = self._totals()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -57,6 +58,15 @@ class ScoreConfig:
 
 @dataclass(frozen=True)
 class ScoreResult:
+    """One cell's score and the spike statistics of its scoring batches (means over the repeats).
+
+    firing_rate: spikes per neuron and timestep over all LIF layers; layer_rates: the same per layer;
+    synops: synaptic operations per image; spikes_per_image: spikes per image summed over all timesteps
+    and LIF calls; layer_neurons: neurons per image of each LIF layer (one call, C*H*W). A neuron that
+    several cell edges share (`LIF.consumers`) counts once per edge it feeds in firing_rate,
+    spikes_per_image and layer_neurons, so spikes_per_image = firing_rate * sum(layer_neurons) * timesteps.
+    """
+
     cell: str
     key: str
     seed: int
@@ -66,6 +76,8 @@ class ScoreResult:
     layer_rates: dict[str, float] = field(default_factory=dict)
     params: int = 0
     synops: float = 0.0
+    spikes_per_image: float = math.nan
+    layer_neurons: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     error: str | None = None
 
@@ -98,7 +110,7 @@ class Scorer:
         network = self.build(cell, seed)
         collector = SpikeCollector(network)
         per_repeat, reasons = [], []
-        rates, layer_rates, synops = [], {}, []
+        rates, layer_rates, synops, spikes = [], {}, [], []
         torch.manual_seed(seed)  # the dropout masks
         with torch.inference_mode():
             for images in batches:
@@ -109,6 +121,7 @@ class Scorer:
                 reasons += [reason] if reason else []
                 rates.append(collector.overall_rate())
                 synops.append(collector.synops_per_sample())
+                spikes.append(collector.spikes_per_sample())
                 for name, rate in collector.layer_rates().items():
                     layer_rates[name] = layer_rates.get(name, 0.0) + rate / len(batches)
         collector.close()
@@ -122,6 +135,8 @@ class Scorer:
             layer_rates=layer_rates,
             params=sum(p.numel() for p in network.parameters()),
             synops=sum(synops) / len(synops),
+            spikes_per_image=sum(spikes) / len(spikes),
+            layer_neurons=collector.layer_neurons(),
             seconds=time.perf_counter() - start,
             error="; ".join(sorted(set(reasons))) or None,
         )

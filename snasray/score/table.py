@@ -1,4 +1,5 @@
-"""The `table` scorer: looks scores up in a precomputed table (key, score, firing_rate, synops, params).
+"""The `table` scorer: looks scores up in a precomputed table (key, score; optional firing_rate, synops,
+spikes_per_image, params: NaN or 0 where the table lacks them).
 
 Tables made by ``benchmarks/make_score_table.py`` ship in ``snasray/tables/``; they let searchers be
 compared over many seeds at no scoring cost. A cell missing from the table is an error.
@@ -57,5 +58,6 @@ class TableScorer:
             firing_rate=float(row.get("firing_rate", math.nan)),
             params=int(row.get("params", 0)),
             synops=float(row.get("synops", math.nan)),
+            spikes_per_image=float(row.get("spikes_per_image", math.nan)),
             seconds=time.perf_counter() - start,
         )

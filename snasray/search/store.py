@@ -3,6 +3,17 @@
 A run directory holds part files ``scores-*.parquet`` (read them all with
 ``pandas.read_parquet(run_dir)``, also while a search runs; see `snasray.parts`) and private entries
 whose names start with "_" or ".", which pyarrow skips.
+
+Every row carries the ``schema_version`` it was written with. Parts of an older version lack the columns
+added since; `ScoreStore.read` and ``snasray.analysis.load_runs`` give them NaN (floats) or null.
+``pandas.read_parquet(run_dir)`` takes its columns from the first part, so on a run continued across
+versions it drops the newer columns: read such a run with one of those two.
+
+Spike statistics, per image of the scoring batches and averaged over the repeats: ``firing_rate`` (spikes
+per neuron and timestep), ``layer_rates``, ``synops``, ``spikes_per_image`` (spikes summed over all
+timesteps and LIF calls) and ``layer_neurons`` (neurons of each LIF layer in one call, C*H*W). A neuron
+that several cell edges share counts once per edge it feeds, as SNASNet's per-edge neurons would fire
+identically; so spikes_per_image = firing_rate * sum(layer_neurons) * timesteps.
 """
 
 from __future__ import annotations
@@ -15,7 +26,7 @@ import pyarrow as pa
 
 from snasray.parts import normalise_row, read_parts, write_part
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2 added spikes_per_image and layer_neurons; parts of version 1 read them as NaN / null
 SCORE_SCHEMA = pa.schema(
     [
         ("schema_version", pa.int16()),
@@ -35,6 +46,8 @@ SCORE_SCHEMA = pa.schema(
         ("layer_rates", pa.string()),  # JSON object: LIF layer name -> firing rate
         ("params", pa.int64()),
         ("synops", pa.float64()),  # estimated synaptic operations per image
+        ("spikes_per_image", pa.float64()),  # spikes per image, all timesteps and LIF calls (see ScoreResult)
+        ("layer_neurons", pa.string()),  # JSON object: LIF layer name -> neurons per image in one call
         ("seconds", pa.float64()),
         ("node_id", pa.string()),
         ("round", pa.int32()),

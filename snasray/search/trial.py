@@ -52,6 +52,8 @@ def score_row(scorer: Scorer, cell: Cell, key: str, seed: int) -> dict:
         "layer_rates": result.layer_rates,
         "params": result.params,
         "synops": result.synops,
+        "spikes_per_image": result.spikes_per_image,
+        "layer_neurons": result.layer_neurons,
         "seconds": result.seconds,
         "status": "ok",
         "error": result.error,

@@ -171,7 +171,8 @@ def train_loop(loop_config: dict) -> None:
         }
         if rank == 0:
             stats = spike_statistics(network, stats_images)
-            metrics.update(stats, layer_rates=json.dumps(stats["layer_rates"], sort_keys=True))
+            layers = {name: json.dumps(stats[name], sort_keys=True) for name in ("layer_rates", "layer_neurons")}
+            metrics.update(stats, **layers)
         metrics["epoch_seconds"] = time.perf_counter() - tick
         (elapsed,) = _sum([time.monotonic() - started], device, dist.ReduceOp.MAX if dist.is_available() else None)
         stop = config.max_minutes is not None and elapsed >= config.max_minutes * 60 and epoch + 1 < config.epochs

@@ -23,7 +23,18 @@ from snasray.train.store import RowFollower, append_rows, read_training, trainin
 
 SNAPSHOT = "checkpoint_manager_snapshot.json"  # what Ray Train leaves in a run folder it can resume
 Progress = Callable[[str], None]
-_EPOCH_FIELDS = ("epoch", "train_loss", "train_acc", "val_acc", "firing_rate", "layer_rates", "synops", "epoch_seconds")
+_EPOCH_FIELDS = (
+    "epoch",
+    "train_loss",
+    "train_acc",
+    "val_acc",
+    "firing_rate",
+    "layer_rates",
+    "synops",
+    "spikes_per_image",
+    "layer_neurons",
+    "epoch_seconds",
+)
 
 
 @dataclass(frozen=True)
@@ -203,6 +214,8 @@ def train_cell(
                 "firing_rate": test.firing_rate,
                 "layer_rates": json.dumps(test.layer_rates, sort_keys=True),
                 "synops": test.synops,
+                "spikes_per_image": test.spikes_per_image,
+                "layer_neurons": json.dumps(test.layer_neurons, sort_keys=True),
                 "epoch_seconds": seconds,
                 "checkpoint": path,
             }

@@ -16,7 +16,10 @@ from snasray.score.collector import SpikeCollector
 
 
 class SpikeStats:
-    """SpikeCollector hooks, cleared before each measured batch; rates and synops averaged per image."""
+    """SpikeCollector hooks, cleared before each measured batch; rates, synops and spikes averaged per image.
+
+    Spikes and neurons count a neuron shared by several cell edges once per edge it feeds (see SpikeCollector).
+    """
 
     def __init__(self, network: nn.Module) -> None:
         self.network = network
@@ -26,6 +29,8 @@ class SpikeStats:
         self._layers: dict[str, float] = defaultdict(float)
         self._overall = 0.0
         self._synops = 0.0
+        self._spikes = 0.0
+        self._neurons: dict[str, int] = {}
 
     def measure(self, images: torch.Tensor) -> torch.Tensor:
         """Run the network on one batch, fold its spikes into the totals and return its outputs."""
@@ -39,6 +44,8 @@ class SpikeStats:
             self._layers[name] += rate * n
         self._overall += self.collector.overall_rate() * n
         self._synops += self.collector.synops_per_sample() * n
+        self._spikes += self.collector.spikes_per_sample() * n
+        self._neurons = self.collector.layer_neurons()
         return outputs
 
     def layer_rates(self) -> dict[str, float]:
@@ -50,13 +57,22 @@ class SpikeStats:
     def synops_per_image(self) -> float:
         return self._synops / self.images if self.images and self.spiking else math.nan
 
+    def spikes_per_image(self) -> float:
+        """Spikes per image, summed over all timesteps and LIF calls; nan without spikes measured."""
+        return self._spikes / self.images if self.images and self.spiking else math.nan
+
+    def layer_neurons(self) -> dict[str, int]:
+        """Neurons per image of each LIF layer in one call (C*H*W, times the edges a shared neuron feeds)."""
+        return dict(self._neurons)
+
     def close(self) -> None:
         self.collector.close()
 
 
 @torch.no_grad()
 def spike_statistics(network: nn.Module, images: torch.Tensor) -> dict:
-    """Firing rates and synaptic operations of a network in eval mode on one fixed batch."""
+    """Firing rates, synaptic operations, spikes per image and neurons per LIF layer of a network in eval mode
+    on one fixed batch."""
     was_training = network.training
     network.eval()
     stats = SpikeStats(network)
@@ -69,6 +85,8 @@ def spike_statistics(network: nn.Module, images: torch.Tensor) -> dict:
         "firing_rate": stats.overall_rate(),
         "layer_rates": stats.layer_rates(),
         "synops": stats.synops_per_image(),
+        "spikes_per_image": stats.spikes_per_image(),
+        "layer_neurons": stats.layer_neurons(),
     }
 
 
@@ -79,11 +97,17 @@ def fixed_batch(dataset: Dataset, size: int) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class Evaluation:
+    """Accuracy over a split; spike statistics per image over its first `spike_images` images: firing_rate
+    (spikes per neuron and timestep), layer_rates, synops, spikes_per_image (spikes summed over all timesteps
+    and LIF calls) and layer_neurons (neurons of each LIF layer in one call), as in `ScoreResult`."""
+
     accuracy: float
     images: int
     firing_rate: float
     layer_rates: dict = field(default_factory=dict)
     synops: float = 0.0
+    spikes_per_image: float = math.nan
+    layer_neurons: dict = field(default_factory=dict)
     spike_images: int = 0
     seconds: float = 0.0
 
@@ -120,6 +144,8 @@ def evaluate_network(
         firing_rate=stats.overall_rate(),
         layer_rates=stats.layer_rates(),
         synops=stats.synops_per_image(),
+        spikes_per_image=stats.spikes_per_image(),
+        layer_neurons=stats.layer_neurons(),
         spike_images=stats.images,
         seconds=time.perf_counter() - start,
     )

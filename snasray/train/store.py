@@ -2,6 +2,9 @@
 
 One "epoch" row per trained epoch and one "final" row per finished (or budget-stopped) training, which
 carries the test accuracy of the best checkpoint. Rows link to the search rows by canonical ``key``.
+Spike statistics are per image, measured in eval mode: epoch rows on a fixed batch of the validation split,
+final rows on the test split; they count as in the score store (see ``snasray.search.store``). Parts of an
+older ``schema_version`` read the columns added since as NaN or null.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import pyarrow.parquet as pq
 
 from snasray.parts import normalise_row, read_parts, write_part
 
-TRAIN_SCHEMA_VERSION = 1
+TRAIN_SCHEMA_VERSION = 2  # 2 added spikes_per_image and layer_neurons; parts of version 1 read them as NaN / null
 TRAINING_DIR = "_training"
 PREFIX = "train"
 TRAIN_SCHEMA = pa.schema(
@@ -35,6 +38,8 @@ TRAIN_SCHEMA = pa.schema(
         ("firing_rate", pa.float64()),
         ("layer_rates", pa.string()),  # JSON object: LIF layer name -> firing rate
         ("synops", pa.float64()),  # synaptic operations per image
+        ("spikes_per_image", pa.float64()),  # spikes per image, all timesteps and LIF calls
+        ("layer_neurons", pa.string()),  # JSON object: LIF layer name -> neurons per image in one call
         ("params", pa.int64()),
         ("epoch_seconds", pa.float64()),  # final rows: seconds of all epoch rows of the training
         ("checkpoint", pa.string()),  # path of the checkpoint written after that epoch (final: the best)

@@ -21,15 +21,18 @@ def test_statistics_over_batches_are_image_weighted_means():
     stats.measure(images[8:])
     stats.close()
     collector = SpikeCollector(net)
-    parts = []
+    parts, spikes = [], []
     for batch in (images[:8], images[8:]):
         collector.clear()
         net(batch)
         parts.append((len(batch), collector.overall_rate(), collector.synops_per_sample()))
+        spikes.append(collector.spikes_per_sample() * len(batch))
     collector.close()
     assert stats.images == 12
     assert stats.overall_rate() == pytest.approx(sum(n * r for n, r, _ in parts) / 12)
     assert stats.synops_per_image() == pytest.approx(sum(n * s for n, _, s in parts) / 12)
+    assert stats.spikes_per_image() == pytest.approx(sum(spikes) / 12)
+    assert stats.layer_neurons() == collector.layer_neurons() and stats.layer_neurons()["fc_lif"] == 64
 
 
 def test_evaluation_counts_every_image_and_spikes_of_the_first():
@@ -50,3 +53,4 @@ def test_the_ann_baseline_is_the_same_network_with_relus():
     assert sum(p.numel() for p in ann.parameters()) == sum(p.numel() for p in snn.parameters())
     result = evaluate_network(ann, load_split(DataConfig("digits"), "val"))
     assert result.images == 180 and result.firing_rate != result.firing_rate  # nan: no spikes to count
+    assert result.spikes_per_image != result.spikes_per_image and result.layer_neurons == {}
