@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import replace
 from pathlib import Path
 
@@ -137,8 +136,9 @@ def given_options(argv: list[str]) -> dict[str, object]:
     shim = _OneCommand()
     register(shim)
     parser = shim.parser
-    parser.set_defaults(**dict.fromkeys(vars(parser.parse_args([])), argparse.SUPPRESS))
-    return vars(parser.parse_args(argv[1:] if argv[:1] == ["search"] else argv))
+    parser.set_defaults(**dict.fromkeys(vars(parser.parse_args([]))))  # None: no option parses to None
+    parsed = vars(parser.parse_args(argv[1:] if argv[:1] == ["search"] else argv))
+    return {dest: value for dest, value in parsed.items() if value is not None}
 
 
 def _flag(dest: str) -> str:
