@@ -180,6 +180,8 @@ def run_search(
             round_size = _claim(run_dir, resuming)
             connect(address)
             workers = config.workers or worker_slots(config)
+            if config.workers and config.gpus_per_worker:
+                worker_slots(config)  # a run that asks for GPUs the cluster lacks would wait for them for ever
             run_id = run_id or uuid.uuid4().hex[:12]
             round_size = round_size or workers * config.cells_per_trial
             _write_run_file(run_dir, run_id, config, round_size)
