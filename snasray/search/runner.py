@@ -36,6 +36,9 @@ def quiet_tune() -> None:
     os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     logging.getLogger("ray.tune").setLevel(logging.ERROR)
+    # the store, not Tune's experiment state, is what a resume reads; a failure to save the latter (a full disk)
+    # is reported once, by the runner, as one line
+    logging.getLogger("ray.tune.execution.experiment_state").setLevel(logging.CRITICAL)
 
 
 @dataclass(frozen=True)
@@ -257,8 +260,9 @@ def _search(
         line.close()
     if adapter.write_error:
         stored = len(store.read()) - rows_before
+        err = adapter.write_error
         raise UserError(
-            f"cannot write to {run_dir}: {adapter.write_error.strerror or adapter.write_error};"
+            f"cannot write to {run_dir}: {os.strerror(err.errno) if err.errno else str(err).splitlines()[0]};"
             f" {stored} row(s) were stored before it; free the space and continue with:"
             f" snasray search --resume {run_dir}"
         )
