@@ -1,7 +1,8 @@
 """Reading run directories: the score store with each run's settings, and the training results beside it.
 
-The store is read as documented in ``snasray.search.store`` (``pandas.read_parquet(run_dir)``) and the settings
-from ``RUN_DIR/_run.json``, without importing the search package (and with it torch and Ray).
+The store is read as documented in ``snasray.search.store`` (its Parquet parts, one by one so that parts of an
+older schema version load too, keeping the latest attempt of each cell) and the settings from
+``RUN_DIR/_run.json``, without importing the search package (and with it torch and Ray).
 """
 
 from __future__ import annotations

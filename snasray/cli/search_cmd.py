@@ -93,17 +93,8 @@ def _number_or_text(value: str) -> int | float | str:
 # On --resume: flags taken (where and how fast the run goes), and flags refused unless they equal the run's own
 # setting, because they change what is proposed or scored. The run's round size is kept, so --workers and
 # --cells-per-trial change only how the rounds are spread over the workers.
-RESUME_TAKES = (
-    "budget",
-    "address",
-    "workers",
-    "cells_per_trial",
-    "cpus_per_worker",
-    "gpus_per_worker",
-    "device",
-    "data_dir",
-    "download",
-)
+RESUME_TAKES_RUN = ("budget", "workers", "cells_per_trial", "cpus_per_worker", "gpus_per_worker")
+RESUME_TAKES = (*RESUME_TAKES_RUN, "device", "data_dir", "download", "address")  # --address: as given
 RESUME_REFUSES = (
     "space",
     "searcher",
@@ -185,10 +176,9 @@ def resumed_config(config, given: dict[str, object], run_dir: Path):
         config.score,
         device=given.get("device", config.score.device),
         data_dir=str(Path(data_dir).resolve()) if data_dir else config.score.data_dir,
-        download=given.get("download", config.score.download) or config.score.download,
+        download=config.score.download or "download" in given,
     )
-    resources = ("budget", "workers", "cells_per_trial", "cpus_per_worker", "gpus_per_worker")
-    taken = {d: given[d] for d in resources if d in given}
+    taken = {d: given[d] for d in RESUME_TAKES_RUN if d in given}
     return user_input(lambda: replace(config, score=score, **taken))
 
 

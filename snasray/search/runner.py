@@ -189,8 +189,7 @@ def run_search(
             round_size = round_size or workers * config.cells_per_trial
             _write_run_file(run_dir, run_id, config, round_size)
         except BaseException:
-            if not resuming:
-                remove_empty_run_dir(run_dir)
+            remove_empty_run_dir(run_dir)  # only a folder this call created holds nothing but the lock
             raise
         return _search(config, score, searcher, run_dir, run_id, workers, round_size, progress)
 

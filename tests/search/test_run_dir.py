@@ -16,7 +16,7 @@ import pytest
 
 from snasray import analysis
 from snasray.cli import main
-from snasray.cli.search_cmd import resumed_config
+from snasray.cli.search_cmd import RESUME_REFUSES, RESUME_TAKES, resumed_config
 from snasray.errors import UserError
 from snasray.rundir import LOCK_FILE, RunDirInUse, run_lock
 from snasray.score import ScoreConfig
@@ -229,6 +229,7 @@ def test_resume_takes_flags_of_where_and_how_fast_and_the_run_own_settings():
         "table": str(table_path(TABLE)),
         "objective": "synops",  # evolution has no objective: it changes nothing
     }
+    assert set(given) <= {*RESUME_TAKES, *RESUME_REFUSES}
     config = resumed_config(STORED, given, Path("run"))
     assert (config.budget, config.workers, config.cells_per_trial) == (20, 3, 1)
     assert (config.cpus_per_worker, config.gpus_per_worker) == (0.5, 0.25)
