@@ -48,7 +48,19 @@ def write_part(directory: Path, rows: list[dict], schema: pa.Schema, prefix: str
 
 
 def read_parts(directory: Path, schema: pa.Schema, prefix: str) -> pd.DataFrame:
+    """Every part's rows under `schema`; a column that an older part lacks reads as null.
+
+    Raises ValueError, one line naming the file, for a part that is not Parquet (truncated, zero bytes, foreign).
+    """
     files = sorted(directory.glob(f"{prefix}-*.parquet")) if directory.is_dir() else []
     if not files:
         return schema.empty_table().to_pandas()
-    return pa.concat_tables(pq.read_table(f, schema=schema) for f in files).to_pandas()
+    return pa.concat_tables(_read_part(f, schema) for f in files).to_pandas()
+
+
+def _read_part(path: Path, schema: pa.Schema) -> pa.Table:
+    try:
+        return pq.read_table(path, schema=schema)
+    except (pa.ArrowException, OSError) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ValueError(f"cannot read the store's part {path}: {reason}") from None

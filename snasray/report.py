@@ -11,6 +11,7 @@ import pandas as pd
 from snasray import analysis
 from snasray.cells import Cell
 from snasray.cells.drawing import draw_cell
+from snasray.rundir import check_output_folder, io_error
 
 REPORT_DIR = "_report"  # inside the run directory, "_" keeps pandas.read_parquet(run_dir) away from it
 SETTINGS = ("space", "searcher", "budget", "seed", "dataset", "preset", "batch_size", "repeat", "workers")
@@ -26,7 +27,8 @@ class Report:
 
 def write_report(run_dir: str | Path, out_dir: str | Path | None = None, top_k: int = 3) -> Report:
     """Write best_so_far.png, score_histogram.png, pareto_firing_rate.png and report.md into `out_dir`
-    (default RUN_DIR/_report). Raises ValueError for a folder that is not a run or holds no scored cell."""
+    (default RUN_DIR/_report). Raises ValueError for a folder that is not a run or holds no scored cell, UserError
+    for an output folder that is a file, on /proc or /sys, or cannot be written (read-only, full, no permission)."""
     run_dir = Path(run_dir)
     if top_k < 1:
         raise ValueError(f"top_k must be >= 1, got {top_k}")
@@ -38,14 +40,18 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None, top_k: 
     if ranked.empty:
         raise ValueError(f"{run_dir} holds no cell with a finite score to report on")
     out = Path(out_dir) if out_dir is not None else run_dir / REPORT_DIR
-    out.mkdir(parents=True, exist_ok=True)
+    check_output_folder(out)
     figures = {
         "best_so_far.png": analysis.plot_best_so_far(analysis.best_so_far(df)),
         "score_histogram.png": analysis.plot_score_histogram(df),
         "pareto_firing_rate.png": analysis.plot_pareto(df, "firing_rate"),
     }
-    for name, figure in figures.items():
-        figure.savefig(out / name, dpi=100)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, figure in figures.items():
+            figure.savefig(out / name, dpi=100)
+    except OSError as err:
+        raise io_error("write the report into", out, err) from None
     training = analysis.load_training(run_dir)
     text = "\n".join(
         [
@@ -66,7 +72,10 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None, top_k: 
         ]
     )
     markdown = out / "report.md"
-    markdown.write_text(text)
+    try:
+        markdown.write_text(text)
+    except OSError as err:
+        raise io_error("write the report into", out, err) from None
     return Report(markdown, tuple(out / name for name in figures), len(df), ranked["key"].iloc[0])
 
 

@@ -1,8 +1,9 @@
 """Reading run directories: the score store with each run's settings, and the training results beside it.
 
-The store's part files are read as documented in ``snasray.search.store`` and the settings from
-``RUN_DIR/_run.json``, without importing the search package (and with it torch and Ray). Parts written under
-an older schema version get the columns added since as missing values (NaN / None).
+The store is read as documented in ``snasray.search.store`` (its Parquet parts, keeping the latest attempt of
+each cell) and the settings from ``RUN_DIR/_run.json``, without importing the search package (and with it torch
+and Ray). Parts written under an older schema version get the columns added since as missing values (NaN / None;
+attempt 1).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 RUN_FILE = "_run.json"
+MAX_RUN_FILE_BYTES = 2**20
 TRAINING_DIR = "_training"
 TRAINING_COLUMNS = (
     "schema_version",
@@ -47,18 +49,35 @@ SCORE_SETTINGS = ("batch_size", "repeat", "timesteps")
 
 
 def run_settings(run_dir: str | Path) -> dict:
-    """The run's id and its `SearchConfig` as a flat dict (score settings lifted to the top level)."""
+    """The run's id and its `SearchConfig` as a flat dict (score settings lifted to the top level).
+
+    Raises ValueError, one line, for a folder without a run file or with a damaged one."""
     path = Path(run_dir) / RUN_FILE
     if not path.is_file():
         raise ValueError(f"{run_dir} is not a run directory (no {RUN_FILE}); make one with `snasray search --out`")
-    data = json.loads(path.read_text())
-    config = dict(data["config"])
-    score = config.pop("score")
-    return {"run_id": data["run_id"], **config, **score}
+    try:
+        if path.stat().st_size > MAX_RUN_FILE_BYTES:
+            raise ValueError(f"larger than {MAX_RUN_FILE_BYTES:,} bytes")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        config = dict(data["config"])
+        score = dict(config.pop("score"))
+        run_id = data["run_id"]
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is damaged (not text); it is not a run file snasray wrote") from None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as err:
+        reason = (str(err).splitlines() or [type(err).__name__])[0][:160]
+        raise ValueError(
+            f"{path} is damaged ({type(err).__name__}: {reason}); it is not a run file snasray wrote"
+        ) from None
+    missing = [name for name in (*RUN_SETTINGS, *SCORE_SETTINGS) if name not in {**config, **score}]
+    if missing:
+        raise ValueError(f"{path} is damaged (no {missing[0]}); it is not a run file snasray wrote")
+    return {"run_id": run_id, **config, **score}
 
 
 def load_runs(*run_dirs: str | Path) -> pd.DataFrame:
-    """The score rows of one or more runs, with `run_dir` and the run settings as extra columns."""
+    """The current score rows of one or more runs (the latest attempt of each cell, see ``snasray.search.store``),
+    with `run_dir` and the run settings as extra columns."""
     if not run_dirs:
         raise ValueError("load_runs needs at least one run directory")
     return pd.concat([_load_run(Path(d)) for d in run_dirs], ignore_index=True)
@@ -71,7 +90,24 @@ def _load_run(run_dir: Path) -> pd.DataFrame:
         raise ValueError(f"{run_dir} holds no scored cells yet")
     frame = _read_parts(files)
     extra = {name: settings[name] for name in (*RUN_SETTINGS, *SCORE_SETTINGS)}
-    return frame.assign(run_dir=str(run_dir), **extra)
+    return _latest_attempts(frame).reset_index(drop=True).assign(run_dir=str(run_dir), **extra)
+
+
+def _read_part(path: Path) -> pa.Table:
+    try:
+        return pq.read_table(path)
+    except (OSError, ValueError) as err:  # pyarrow's errors are ValueErrors or OSErrors
+        raise ValueError(f"cannot read the store's part {path}: {(str(err).splitlines() or [''])[0]}") from None
+
+
+def _latest_attempts(frame: pd.DataFrame) -> pd.DataFrame:
+    """The latest attempt of each (key, seed, config_hash), as ``snasray.search.store.latest_attempts`` (this
+    module does not import the search package); rows of schema version 1 count as attempt 1."""
+    attempt = frame["attempt"].fillna(1) if "attempt" in frame else pd.Series(1, index=frame.index)
+    frame = frame.assign(attempt=attempt.astype("int32").to_numpy(), _position=range(len(frame)))
+    frame = frame.sort_values(["attempt", "_position"], kind="stable")
+    frame = frame.drop_duplicates(["key", "seed", "config_hash"], keep="last")
+    return frame.sort_values("_position").drop(columns="_position")
 
 
 def load_training(*run_dirs: str | Path) -> pd.DataFrame:
@@ -87,6 +123,6 @@ def load_training(*run_dirs: str | Path) -> pd.DataFrame:
 
 def _read_parts(files: list[Path]) -> pd.DataFrame:
     """The rows of Parquet parts of one store, whatever schema version each was written with."""
-    table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="permissive")
+    table = pa.concat_tables([_read_part(f) for f in files], promote_options="permissive")
     frame = table.to_pandas()
     return frame.assign(**{name: value for name, value in COLUMNS_SINCE_V1.items() if name not in frame})

@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        args.argv = list(sys.argv[1:] if argv is None else argv)  # which options were written: see search --resume
         return int(args.run(args) or 0)
     except UserError as err:
         print(f"snasray: error: {err}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,8 @@ def register(commands) -> None:
         nargs="?",
         const=True,
         metavar="RUN_DIR",
-        help="continue an interrupted search (its settings come from the run directory)",
+        help="continue a search (its settings come from the run directory); a larger --budget and flags that"
+        " change only where or how fast it runs are taken, flags that change what is proposed or scored refused",
     )
     p.add_argument("--address", help="Ray cluster address ('auto' for the cluster this machine belongs to)")
     p.add_argument("--workers", type=int, help="concurrent scoring workers (default: one per CPU or GPU)")
@@ -88,6 +90,98 @@ def _number_or_text(value: str) -> int | float | str:
     return value
 
 
+# On --resume: flags taken (where and how fast the run goes), and flags refused unless they equal the run's own
+# setting, because they change what is proposed or scored. The run's round size is kept, so --workers and
+# --cells-per-trial change only how the rounds are spread over the workers.
+RESUME_TAKES_RUN = ("budget", "workers", "cells_per_trial", "cpus_per_worker", "gpus_per_worker")
+RESUME_TAKES = (*RESUME_TAKES_RUN, "device", "data_dir", "download", "address")  # --address: as given
+RESUME_REFUSES = (
+    "space",
+    "searcher",
+    "searcher_option",
+    "objective",
+    "seed",
+    "dataset",
+    "preset",
+    "batch_size",
+    "repeat",
+    "timesteps",
+    "table",
+)
+
+
+class _OneCommand:
+    """Stands in for the subcommands object so that `register` builds a parser of its own."""
+
+    def add_parser(self, name: str, **kwargs):
+        from snasray.cli import _Parser
+
+        kwargs.pop("help", None)
+        self.parser = _Parser(prog=f"snasray {name}", **kwargs)
+        return self.parser
+
+
+def given_options(argv: list[str]) -> dict[str, object]:
+    """The options written on a `snasray search` command line (argv without the program name), by dest, with
+    their parsed values; options left at their defaults are absent."""
+    shim = _OneCommand()
+    register(shim)
+    parser = shim.parser
+    parser.set_defaults(**dict.fromkeys(vars(parser.parse_args([]))))  # None: no option parses to None
+    parsed = vars(parser.parse_args(argv[1:] if argv[:1] == ["search"] else argv))
+    return {dest: value for dest, value in parsed.items() if value is not None}
+
+
+def _flag(dest: str) -> str:
+    return "--" + dest.replace("_", "-")
+
+
+def _differs(dest: str, value: object, config) -> bool:
+    """Whether a refused-on-resume flag's value differs from the run's own setting."""
+    if dest in ("space", "searcher", "seed"):
+        return value != getattr(config, dest)
+    if dest == "searcher_option":
+        options = parse_searcher_options(value)
+        return any(config.searcher_options.get(k, object()) != v for k, v in options.items())
+    if dest == "objective":
+        return config.searcher == "nsga2" and config.searcher_options.get("objective") != value
+    if dest == "timesteps":
+        return user_input(lambda: replace(config.score, timesteps=value)).config_hash() != config.score.config_hash()
+    if dest == "table":
+        return value != config.score.table and _table_file(value) != _table_file(config.score.table)
+    return value != getattr(config.score, dest)
+
+
+def _table_file(name: str | None) -> Path | None:
+    from snasray.score.table import table_path
+
+    try:
+        return table_path(name).resolve() if name else None
+    except ValueError:
+        return None
+
+
+def resumed_config(config, given: dict[str, object], run_dir: Path):
+    """The run's settings with the flags a resume takes; raises UserError, one line naming them, for flags that
+    would change what is proposed or scored."""
+    refused = [d for d in RESUME_REFUSES if d in given and _differs(d, given[d], config)]
+    if refused:
+        named = ", ".join(_flag(d) for d in refused)
+        raise UserError(
+            f"--resume {run_dir} cannot take {named}: they change what is proposed or scored; the run keeps its"
+            f" own settings (see {run_dir}/_run.json), or start a new search with another --out"
+        )
+    data_dir = given.get("data_dir")
+    score = replace(
+        config.score,
+        device=given.get("device", config.score.device),
+        data_dir=str(Path(data_dir).resolve()) if data_dir else config.score.data_dir,
+        download=config.score.download or "download" in given,
+    )
+    taken = {d: given[d] for d in RESUME_TAKES_RUN if d in given}
+    return user_input(lambda: replace(config, score=score, **taken))
+
+
 def _search(args) -> int:
     from snasray.search import load_run, run_search
     from snasray.search.searchers import SEARCHERS
@@ -97,7 +191,8 @@ def _search(args) -> int:
         if not target:
             raise UserError("--resume needs the run directory (--resume RUN_DIR)")
         run_dir = Path(target)
-        run_id, config = load_run(run_dir)
+        run_id, stored = load_run(run_dir)
+        config = resumed_config(stored, given_options(getattr(args, "argv", [])), run_dir)
     else:
         if args.searcher not in SEARCHERS:
             raise UserError(f"unknown searcher {args.searcher!r}; searchers are {', '.join(sorted(SEARCHERS))}")

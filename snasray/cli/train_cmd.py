@@ -102,8 +102,8 @@ def _train(args) -> int:
             raise UserError(f"no search run at {run_dir}")
         if args.top_k is None:
             raise UserError("--run needs --top-k K (how many of its best cells to train)")
-        cells = [row["key"] for row in top_cells(run_dir, args.top_k)]
         defaults = _search_defaults(run_dir)
+        cells = [row["key"] for row in user_input(lambda: top_cells(run_dir, args.top_k))]
         out = Path(args.out) if args.out else run_dir
     else:
         if args.top_k is not None:
@@ -136,7 +136,7 @@ def train_top_cells(
     """What `snasray search --train-top-k K` runs after the search: train its K best cells into the run."""
     from snasray.train import TrainConfig, top_cells
 
-    cells = [row["key"] for row in top_cells(run_dir, k)]
+    cells = [row["key"] for row in user_input(lambda: top_cells(run_dir, k))]
     config = user_input(
         lambda: TrainConfig.from_recipe(
             recipe,

@@ -15,17 +15,20 @@ import ray
 from snasray.cells import load_space
 from snasray.data import with_absolute_location
 from snasray.errors import UserError
-from snasray.score import ScoreConfig, Scorer
+from snasray.rundir import check_new_run_dir, io_error, remove_empty_run_dir, run_lock
+from snasray.score import ScoreConfig, Scorer, make_scorer
+from snasray.score.table import table_path
 from snasray.search.cluster import connect, worker_slots
 from snasray.search.dispatch import Dispatcher
 from snasray.search.loop import SearchLoop
 from snasray.search.progress import ProgressLine
-from snasray.search.searchers import check_options, make_searcher
-from snasray.search.store import ScoreStore
+from snasray.search.searchers import CellSearcher, check_options, make_searcher
+from snasray.search.store import ScoreStore, latest_attempts
 from snasray.search.trial import score_cells
 from snasray.search.tune_adapter import RoundSearcher
 
 RUN_FILE = "_run.json"
+MAX_RUN_FILE_BYTES = 2**20
 
 
 def quiet_tune() -> None:
@@ -33,6 +36,9 @@ def quiet_tune() -> None:
     os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     logging.getLogger("ray.tune").setLevel(logging.ERROR)
+    # the store, not Tune's experiment state, is what a resume reads; a failure to save the latter (a full disk)
+    # is reported once, by the runner, as one line
+    logging.getLogger("ray.tune.execution.experiment_state").setLevel(logging.CRITICAL)
 
 
 @dataclass(frozen=True)
@@ -71,28 +77,79 @@ class SearchOutcome:
     run_dir: Path
     run_id: str
     evaluations: int
-    scored_now: int
+    scored_now: int  # rows written by this call (retries of failed cells included)
     finished: bool
     exhausted: bool
-    table: pd.DataFrame
+    table: pd.DataFrame  # the run's current rows: the latest attempt of each cell
 
 
-def start_run(config: SearchConfig, run_dir: Path) -> str:
-    """Create a run directory; refuse one that already holds a search."""
-    if (run_dir / RUN_FILE).exists():
-        raise UserError(f"{run_dir} already holds a search; pass --resume to continue it or choose another --out")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    run_id = uuid.uuid4().hex[:12]
-    (run_dir / RUN_FILE).write_text(json.dumps({"run_id": run_id, "config": config.to_json()}, indent=2))
-    return run_id
+def read_run_file(run_dir: Path) -> dict:
+    """The run file's content: run_id, config (a `SearchConfig`) and round_size (None in runs made before it
+    was stored). Raises UserError, one line, for a missing, damaged or foreign run file."""
+    path = Path(run_dir) / RUN_FILE
+    if not path.is_file():
+        raise UserError(f"{run_dir} holds no search to resume (no {RUN_FILE})")
+    try:
+        if path.stat().st_size > MAX_RUN_FILE_BYTES:
+            raise ValueError(f"larger than {MAX_RUN_FILE_BYTES:,} bytes")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not isinstance(data.get("run_id"), str):
+            raise ValueError("no run_id")
+        if not isinstance(data.get("config"), dict) or not isinstance(data["config"].get("score"), dict):
+            raise ValueError("no search settings")
+        round_size = data.get("round_size")
+        if round_size is not None and (not isinstance(round_size, int) or round_size < 1):
+            raise ValueError(f"round_size {round_size!r}")
+        config = SearchConfig.from_json(data["config"])
+    except UnicodeDecodeError:
+        raise UserError(f"{path} is damaged (not text); it is not a run file snasray wrote") from None
+    except (OSError, ValueError, TypeError) as err:
+        reason = (str(err).splitlines() or [type(err).__name__])[0][:160]
+        raise UserError(f"{path} is damaged ({reason}); it is not a run file snasray wrote") from None
+    return {"run_id": data["run_id"], "config": config, "round_size": round_size}
 
 
 def load_run(run_dir: Path) -> tuple[str, SearchConfig]:
-    path = run_dir / RUN_FILE
-    if not path.is_file():
-        raise UserError(f"{run_dir} holds no search to resume (no {RUN_FILE})")
-    data = json.loads(path.read_text())
-    return data["run_id"], SearchConfig.from_json(data["config"])
+    """The run's id and settings, read from its run file (see `read_run_file`)."""
+    content = read_run_file(Path(run_dir))
+    return content["run_id"], content["config"]
+
+
+def _write_run_file(run_dir: Path, run_id: str, config: SearchConfig, round_size: int) -> None:
+    payload = {"run_id": run_id, "round_size": round_size, "config": config.to_json()}
+    temporary = run_dir / f".{RUN_FILE}.tmp"
+    try:
+        temporary.write_text(json.dumps(payload, indent=2))
+        os.replace(temporary, run_dir / RUN_FILE)
+    except OSError as err:
+        temporary.unlink(missing_ok=True)
+        raise io_error("write the run file in", run_dir, err) from None
+
+
+def _has_rows(run_dir: Path) -> bool:
+    return any(run_dir.glob("scores-*.parquet"))
+
+
+def _worker_score_config(config: SearchConfig) -> ScoreConfig:
+    """The score config the workers get: on cuda with GPUs, the data and the table at absolute paths (workers
+    run in other folders). None of these enter the config hash."""
+    score = config.score if config.gpus_per_worker == 0 else replace(config.score, device="cuda")
+    score = replace(score, data_dir=with_absolute_location(score.data_config()).data_dir)
+    if score.table:
+        score = replace(score, table=str(table_path(score.table).resolve()))
+    return score
+
+
+def _check_inputs(config: SearchConfig, score: ScoreConfig, address: str | None) -> CellSearcher:
+    """Everything that needs neither Ray nor the run directory: the space, the searcher and its options, the
+    score table or the data. Returns the searcher. Raises ValueError or UserError."""
+    space = load_space(config.space)
+    searcher = make_searcher(config.searcher, space, config.seed, **config.searcher_options)
+    if score.table:
+        make_scorer(score)  # reads the table: a missing file or column fails here, not in every worker
+    elif not (address or os.environ.get("RAY_ADDRESS")):
+        Scorer(config.score).batches(config.seed)  # missing data; on a cluster the workers' nodes hold it
+    return searcher
 
 
 def run_search(
@@ -102,27 +159,68 @@ def run_search(
     address: str | None = None,
     progress: bool = True,
 ) -> SearchOutcome:
-    """Run (or, with the run's id, resume) a search into `run_dir`."""
+    """Run (or, with the run's id, resume) a search into `run_dir`.
+
+    Order: inputs are checked (space, searcher options, table or data; then, for a new run, the folder), the run
+    directory is locked (`snasray.rundir.run_lock`, held until the search ends), Ray is connected and the workers'
+    resources checked, and only then is the run file written. A start that fails before that leaves no folder
+    behind (or the folder as it was); a folder that holds a run file but no rows (an older failed start) is
+    taken over by a new search. A resume writes the settings it was given (a larger budget, other workers or
+    data location) into the run file and keeps the run's round size, so the searcher proposes what the run
+    would have proposed.
+
+    Raises UserError (another process holds the run, a refused folder, a damaged run file, a full disk: the
+    rows already written stay, and the run can be resumed) and ValueError for bad settings.
+    """
+    run_dir = Path(run_dir).resolve()
+    resuming = run_id is not None
+    score = _worker_score_config(config)
+    searcher = _check_inputs(config, score, address)
+    if not resuming:
+        check_new_run_dir(run_dir, RUN_FILE)
+    with run_lock(run_dir):
+        try:
+            round_size = _claim(run_dir, resuming)
+            connect(address)
+            workers = config.workers or worker_slots(config)
+            if config.workers and config.gpus_per_worker:
+                worker_slots(config)  # a run that asks for GPUs the cluster lacks would wait for them for ever
+            run_id = run_id or uuid.uuid4().hex[:12]
+            round_size = round_size or workers * config.cells_per_trial
+            _write_run_file(run_dir, run_id, config, round_size)
+        except BaseException:
+            remove_empty_run_dir(run_dir)  # only a folder this call created holds nothing but the lock
+            raise
+        return _search(config, score, searcher, run_dir, run_id, workers, round_size, progress)
+
+
+def _claim(run_dir: Path, resuming: bool) -> int | None:
+    """Under the lock: the round size of the run to resume, or check that a new search may use the folder."""
+    if resuming:
+        return read_run_file(run_dir)["round_size"]
+    if (run_dir / RUN_FILE).exists() and _has_rows(run_dir):
+        raise UserError(f"{run_dir} already holds a search; pass --resume to continue it or choose another --out")
+    return None
+
+
+def _search(
+    config: SearchConfig,
+    score: ScoreConfig,
+    searcher: CellSearcher,
+    run_dir: Path,
+    run_id: str,
+    workers: int,
+    round_size: int,
+    progress: bool,
+) -> SearchOutcome:
     from ray import tune
 
-    run_dir = Path(run_dir).resolve()
-    space = load_space(config.space)
-    if not (address or os.environ.get("RAY_ADDRESS") or config.score.table):
-        Scorer(config.score).batches(config.seed)  # fail fast on missing data, before Ray starts
-    run_id = run_id or start_run(config, run_dir)
     store = ScoreStore(run_dir)
-    connect(address)
-    workers = config.workers or worker_slots(config)
-    score = config.score if config.gpus_per_worker == 0 else replace(config.score, device="cuda")
-    score = replace(score, data_dir=with_absolute_location(score.data_config()).data_dir)
-    searcher = make_searcher(config.searcher, space, config.seed, **config.searcher_options)
-    loop = SearchLoop(
-        searcher, config.budget, workers * config.cells_per_trial, known=store.index(score.config_hash(), config.seed)
-    )
-    already = len(loop.known)
+    rows_before = len(store.read())
+    loop = SearchLoop(searcher, config.budget, round_size, known=store.index(score.config_hash(), config.seed))
     run_fields = {
         "run_id": run_id,
-        "space": space.name,
+        "space": load_space(config.space).name,
         "searcher": config.searcher,
         "config_hash": score.config_hash(),
         "dataset": score.dataset,
@@ -153,19 +251,24 @@ def run_search(
     )
     try:
         tuner.fit()
+    except OSError as err:  # Tune's own files under _tune: a full disk or a read-only folder
+        adapter.write_error = adapter.write_error or err
     finally:
         ray.kill(dispatcher)
     if line:
         line.close()
+    if adapter.write_error:
+        stored = len(store.read()) - rows_before
+        err = adapter.write_error
+        raise UserError(
+            f"cannot write to {run_dir}: {os.strerror(err.errno) if err.errno else str(err).splitlines()[0]};"
+            f" {stored} row(s) were stored before it; free the space and continue with:"
+            f" snasray search --resume {run_dir}"
+        )
     if loop.current and loop.round_answered():
         loop.complete()
-    table = store.read()
+    rows = store.read()
+    table = latest_attempts(rows[rows["run_id"] == run_id]).reset_index(drop=True)
     return SearchOutcome(
-        run_dir,
-        run_id,
-        loop.evaluations,
-        len(table) - already,
-        loop.finished,
-        loop.exhausted,
-        table[table["run_id"] == run_id],
+        run_dir, run_id, loop.evaluations, len(rows) - rows_before, loop.finished, loop.exhausted, table
     )

@@ -1,4 +1,4 @@
-"""The Parquet store: one row per scored cell, the single source of truth of a run.
+"""The Parquet store: one row per scoring attempt of a cell, the single source of truth of a run.
 
 A run directory holds part files ``scores-*.parquet`` (read them all with
 ``pandas.read_parquet(run_dir)``, also while a search runs; see `snasray.parts`) and private entries
@@ -14,6 +14,16 @@ per neuron and timestep), ``layer_rates``, ``synops``, ``spikes_per_image`` (spi
 timesteps and LIF calls) and ``layer_neurons`` (neurons of each LIF layer in one call, C*H*W). A neuron
 that several cell edges share counts once per edge it feeds, as SNASNet's per-edge neurons would fire
 identically; so spikes_per_image = firing_rate * sum(layer_neurons) * timesteps.
+
+Attempts: a cell whose scoring failed (status "error") is scored again by a resumed search, up to
+`snasray.search.loop.MAX_ATTEMPTS` times. Every attempt is kept as its own row, numbered by ``attempt``
+(1 for the first). The current score of a cell is the row of its LATEST attempt per (key, seed,
+config_hash): `ScoreStore.current` and `latest_attempts` select it, and every reader of the package
+(the searcher's replay, the search summary, `snasray.analysis`, `snasray report`, `snasray train --run`)
+uses it, so each key has exactly one current score. Plain ``pandas.read_parquet(run_dir)`` shows every
+attempt.
+
+Schema versions: 1 had neither ``attempt`` (its rows read as attempt 1) nor the spike counts.
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ import pyarrow as pa
 
 from snasray.parts import normalise_row, read_parts, write_part
 
-SCHEMA_VERSION = 2  # 2 added spikes_per_image and layer_neurons; parts of version 1 read them as NaN / null
+SCHEMA_VERSION = 2  # 2 added spikes_per_image, layer_neurons and attempt
 SCORE_SCHEMA = pa.schema(
     [
         ("schema_version", pa.int16()),
@@ -55,9 +65,20 @@ SCORE_SCHEMA = pa.schema(
         ("timestamp", pa.timestamp("us", tz="UTC")),
         ("status", pa.string()),  # "ok" or "error"
         ("error", pa.string()),
+        ("attempt", pa.int32()),  # 1 for a cell's first scoring, 2 for its first retry, ... (schema version 2)
     ]
 )
 COLUMNS = SCORE_SCHEMA.names
+IDENTITY = ["key", "seed", "config_hash"]  # what a score is of; the latest attempt per identity is current
+
+
+def latest_attempts(frame: pd.DataFrame) -> pd.DataFrame:
+    """The current row of each (key, seed, config_hash): its latest attempt. Rows without an attempt number
+    (schema version 1) count as attempt 1. Keeps the order of the remaining rows."""
+    attempt = frame["attempt"].fillna(1) if "attempt" in frame else pd.Series(1, index=frame.index)
+    ranked = frame.assign(_attempt=attempt.to_numpy(), _position=range(len(frame)))
+    ranked = ranked.sort_values(["_attempt", "_position"], kind="stable").drop_duplicates(IDENTITY, keep="last")
+    return ranked.sort_values("_position").drop(columns=["_attempt", "_position"])
 
 
 class ScoreStore:
@@ -65,17 +86,21 @@ class ScoreStore:
         self.run_dir = Path(run_dir)
 
     def append(self, rows: Iterable[Mapping]) -> Path | None:
-        rows = [normalise_row(r, SCORE_SCHEMA, SCHEMA_VERSION) for r in rows]
+        rows = [normalise_row({"attempt": 1, **r}, SCORE_SCHEMA, SCHEMA_VERSION) for r in rows]
         return write_part(self.run_dir, rows, SCORE_SCHEMA, "scores") if rows else None
 
     def read(self) -> pd.DataFrame:
-        return read_parts(self.run_dir, SCORE_SCHEMA, "scores")
+        """Every row, every attempt, in the order of the part files. Raises ValueError for an unreadable part."""
+        frame = read_parts(self.run_dir, SCORE_SCHEMA, "scores")
+        frame["attempt"] = frame["attempt"].fillna(1).astype("int32")  # schema version 1 parts: attempt 1
+        return frame
+
+    def current(self) -> pd.DataFrame:
+        """The current row of every scored cell: its latest attempt (see the module's docstring)."""
+        return latest_attempts(self.read()).reset_index(drop=True)
 
     def index(self, config_hash: str, seed: int) -> dict[str, dict]:
-        """Rows already scored under this config and seed, by canonical key (first row wins)."""
-        frame = self.read()
+        """The current rows under this config and seed, by canonical key."""
+        frame = self.current()
         frame = frame[(frame["config_hash"] == config_hash) & (frame["seed"] == seed)]
-        found: dict[str, dict] = {}
-        for row in frame.to_dict("records"):
-            found.setdefault(row["key"], row)
-        return found
+        return {row["key"]: row for row in frame.to_dict("records")}

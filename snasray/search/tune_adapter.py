@@ -3,6 +3,10 @@
 The searcher hands Tune a trial whenever a worker is free; the trial takes its cells from the
 `Dispatcher`, which the searcher fills a round at a time. Rounds are asked only after every answer
 of the previous round was told, in ask order, so proposals never depend on timing.
+
+A store write that fails (full disk, read-only file system) stops the search: no new round is sent out,
+the trials finish the round in flight (their rows are written if the store takes them again), and
+`write_error` holds the first error for the runner to report.
 """
 
 from __future__ import annotations
@@ -27,7 +31,10 @@ def round_cells(loop: SearchLoop) -> list[dict]:
     """The round's cells that the store cannot answer, costly first, so the round ends on cheap ones and
     the workers finish together."""
     pending = sorted(loop.to_score(), key=lambda p: -scoring_cost(p.cell))
-    return [{"cell": str(p.cell), "key": p.key, "order": p.order, "round": loop.rounds} for p in pending]
+    return [
+        {"cell": str(p.cell), "key": p.key, "order": p.order, "round": loop.rounds, "attempt": loop.next_attempt(p.key)}
+        for p in pending
+    ]
 
 
 class RoundSearcher(Searcher):
@@ -43,13 +50,14 @@ class RoundSearcher(Searcher):
         self.loop, self.store, self.dispatcher = loop, store, dispatcher
         self.trial_config = trial_config
         self.on_progress = on_progress or (lambda _: None)
+        self.write_error: OSError | None = None
         self._advance()
 
     def set_search_properties(self, metric, mode, config, **spec) -> bool:
         return True  # the metric is fixed: best_score of a batch, maximised
 
     def suggest(self, trial_id: str) -> dict | str:
-        if self.loop.finished:
+        if self.loop.finished or self.write_error:
             return Searcher.FINISHED
         return dict(self.trial_config)
 
@@ -59,7 +67,7 @@ class RoundSearcher(Searcher):
             if self.loop.current:
                 self.loop.complete()
                 self.on_progress(self.loop)
-            if self.loop.finished:
+            if self.loop.finished or self.write_error:
                 ray.get(self.dispatcher.close.remote())
                 return
             self.loop.next_round()
@@ -79,15 +87,24 @@ class RoundSearcher(Searcher):
         taken = ray.get(self.dispatcher.release.remote(trial_id))
         if not taken:
             return  # already answered, or a spare trial that the end of the search sent home
+        attempts = {cell["key"]: cell["attempt"] for cell in taken}
+        rows = [{**r, "attempt": attempts[r["key"]]} for r in rows if r["key"] in attempts]
         answered = {r["key"] for r in rows}
         for cell in taken:
             if cell["key"] not in answered:  # a trial that failed for good still gives every cell a row
                 rows.append(self._failed_row(cell))
-        fresh = [r for r in rows if r["key"] not in self.loop.known]
-        self.store.append(fresh)
+        fresh = [r for r in rows if self.loop.is_new(r)]
+        try:
+            self.store.append(fresh)
+        except OSError as err:  # the rows are lost; the cells stay unscored, so a resume scores them
+            if self.write_error is None:
+                self.write_error = err
+                ray.get(self.dispatcher.close.remote())
+            return
         self.loop.record(fresh)
         self.on_progress(self.loop)
-        self._advance()
+        if not self.write_error:
+            self._advance()
 
     def _failed_row(self, cell: dict) -> dict:
         return {

@@ -15,6 +15,7 @@ import torch
 from snasray.cells import Cell
 from snasray.data import dataset_spec, load_split, with_absolute_location
 from snasray.errors import UserError
+from snasray.rundir import run_lock
 from snasray.train.checkpoint import load_network
 from snasray.train.config import TrainConfig, key_slug
 from snasray.train.network import build_snasnet
@@ -174,7 +175,15 @@ def train_cell(
     resume: bool = False,
     progress: Progress | None = None,
 ) -> TrainOutcome:
-    """Train one cell (its canonical form) with Ray Train into ``RUN_DIR/_training/<key-slug>/``."""
+    """Train one cell (its canonical form) with Ray Train into ``RUN_DIR/_training/<key-slug>/``, holding the run
+    directory's lock (`snasray.rundir.run_lock`: a second writer gets a UserError)."""
+    with run_lock(run_dir):
+        return _train_cell(cell, config, run_dir, resume, progress)
+
+
+def _train_cell(
+    cell: Cell | str, config: TrainConfig, run_dir: str | Path, resume: bool, progress: Progress | None
+) -> TrainOutcome:
     given = Cell.parse(cell)
     key = given.canonical_key()
     run_dir = Path(run_dir).resolve()
@@ -249,7 +258,8 @@ def train_cells(
     address: str | None = None,
     progress: Progress | None = None,
 ) -> list[TrainOutcome]:
-    """Train each cell in turn; a cell listed twice (same canonical key) is trained once."""
+    """Train each cell in turn; a cell listed twice (same canonical key) is trained once. The run directory is
+    locked for the whole call (`snasray.rundir.run_lock`)."""
     from snasray.search.cluster import connect
 
     check_data(config)  # the driver evaluates the best checkpoint on the test split, so it needs the data too
@@ -257,7 +267,12 @@ def train_cells(
     config = config.with_overrides(data_dir=with_absolute_location(config.data_config()).data_dir)
     for cell in cells:  # refuse before any training starts
         _refuse_existing(Cell.parse(cell).canonical_key(), config, run_dir, resume)
-    connect(address)
+    with run_lock(run_dir):
+        connect(address)
+        return _train_each(cells, config, run_dir, resume, progress)
+
+
+def _train_each(cells, config: TrainConfig, run_dir, resume: bool, progress: Progress | None) -> list[TrainOutcome]:
     outcomes: list[TrainOutcome] = []
     seen: set[str] = set()
     for index, cell in enumerate(cells, 1):
@@ -275,7 +290,9 @@ def train_cells(
 
 
 def top_cells(run_dir: str | Path, k: int) -> list[dict]:
-    """The k best-scoring distinct cells of a search run: dicts with key, cell, score, firing_rate, params."""
+    """The k best-scoring distinct cells of a search run (the current row of each: its latest attempt): dicts with
+    key, cell, score, firing_rate, params. Raises UserError for a missing run or a bad k, ValueError for an
+    unreadable part of the store."""
     from snasray.search.store import ScoreStore
 
     run_dir = Path(run_dir)
@@ -283,7 +300,7 @@ def top_cells(run_dir: str | Path, k: int) -> list[dict]:
         raise UserError(f"no search run at {run_dir}")
     if k < 1:
         raise UserError(f"--top-k must be >= 1, got {k}")
-    table = ScoreStore(run_dir).read()
+    table = ScoreStore(run_dir).current()
     if table.empty:
         raise UserError(f"{run_dir} holds no scored cells (no scores-*.parquet)")
     ok = table[(table["status"] == "ok") & table["score"].map(lambda s: s is not None and math.isfinite(s))]

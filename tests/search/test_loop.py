@@ -69,3 +69,29 @@ def test_failed_scores_never_win():
     keys = [p.key for p in loop.to_score()]
     answer(loop, {keys[0]: math.nan, keys[1]: -5.0})
     assert loop.best()["key"] == keys[1]
+
+
+def test_a_failed_cell_is_retried_once_per_run_up_to_the_attempt_limit():
+    key_a, key_b = Cell.parse(A).canonical_key(), Cell.parse(B).canonical_key()
+    failed = {"key": key_a, "score": math.nan, "cell": A, "status": "error", "attempt": 1}
+    loop = SearchLoop(Scripted([A, B]), budget=2, round_size=2, known={key_a: failed})
+    loop.next_round()
+    assert [p.key for p in loop.to_score()] == [key_a, key_b]
+    assert (loop.next_attempt(key_a), loop.next_attempt(key_b)) == (2, 1)
+    again = {**failed, "attempt": 2}
+    assert loop.is_new(again) and not loop.is_new(failed)
+    loop.record([again, {**row(key_b, 1.0), "status": "ok", "attempt": 1}])
+    assert loop.to_score() == [] and loop.round_answered()  # failed again: retried by the next run, not this one
+    loop.complete()
+    assert loop.evaluations == 2 and loop.finished  # the retry did not count against the budget
+
+    spent = {**failed, "attempt": 3}
+    later = SearchLoop(Scripted([A]), budget=1, round_size=1, known={key_a: spent})
+    later.next_round()
+    assert later.to_score() == [] and later.round_answered()
+    assert (
+        SearchLoop(Scripted([A]), budget=1, round_size=1, known={key_a: {**failed, "attempt": None}}).next_attempt(
+            key_a
+        )
+        == 2
+    )

@@ -15,7 +15,8 @@ CELL = "0303 0030 2002 0200"
 
 def scored_run(path, scores):
     rows = [
-        {"run_id": "r", "key": key, "cell": key, "seed": 0, "config_hash": "h", "score": score, "status": status}
+        {"run_id": "r", "key": key, "cell": key, "seed": 0, "config_hash": "h", "score": score}
+        | ({"status": "ok", "attempt": 2} if status == "retried" else {"status": status, "attempt": 1})
         for key, score, status in scores
     ]
     ScoreStore(path).append(rows)
@@ -27,13 +28,14 @@ RUN = [
     ("0302 0030 3003 0000", 7.0, "ok"),
     ("0300 0000 0000 0000", float("-inf"), "ok"),
     ("0100 0000 0000 0000", float("nan"), "error"),
-    ("0302 0030 3003 0000", 6.0, "ok"),
+    ("0100 0000 0000 0000", 6.0, "retried"),  # the failed cell's second attempt: its current row
 ]
 
 
-def test_top_cells_are_the_best_distinct_finite_scores(tmp_path):
-    top = top_cells(scored_run(tmp_path, RUN), 2)
-    assert [t["key"] for t in top] == ["0302 0030 3003 0000", CELL] and top[0]["score"] == 7.0
+def test_top_cells_are_the_best_distinct_finite_scores_of_the_latest_attempts(tmp_path):
+    top = top_cells(scored_run(tmp_path, RUN), 3)
+    assert [t["key"] for t in top] == ["0302 0030 3003 0000", "0100 0000 0000 0000", CELL]
+    assert [t["score"] for t in top] == [7.0, 6.0, 5.0]
 
 
 def fake_checkpoint(folder, meta=None, state=b"not a torch file"):
@@ -50,7 +52,7 @@ def fake_checkpoint(folder, meta=None, state=b"not a torch file"):
     ("argv", "message"),
     [
         (["train", "--run", "{tmp}/nowhere", "--top-k", "1"], "no search run at"),
-        (["train", "--run", "{run}", "--top-k", "3"], "--top-k 3 exceeds the 2 scored cell(s)"),
+        (["train", "--run", "{run}", "--top-k", "4"], "--top-k 4 exceeds the 3 scored cell(s)"),
         (["train", "--run", "{run}"], "needs --top-k"),
         (["train", "--run", "{run}", "--cell", CELL], "not allowed with argument"),
         (["train", "--cell", "0303 0030", "--out", "{tmp}/out"], "digits per row"),
