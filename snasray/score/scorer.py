@@ -25,7 +25,7 @@ class ScoreConfig:
     layout: the memory layout of images and network. "nchw" (the default) gives the spikes of a plain
     NCHW network, the released code's, bit for bit; "channels_last" rounds convolutions differently
     and flips up to a few percent of spikes near threshold (scores move by up to ~1e-3 relative), for
-    no measured gain on the scaled presets (BENCHMARKS.md, "Spike Gram path and memory layout").
+    no consistent gain on the scaled presets (BENCHMARKS.md, "Spike Gram path and memory layout").
     gram: how each spike Gram matrix is computed ("auto", "float32", "int8"; see `spike_gram`). Every
     path gives the same exact integer counts, so it never changes a score; "auto" picks the fastest
     by a short measurement per process.
