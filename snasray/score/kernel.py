@@ -38,10 +38,11 @@ def _int8_gram(s: torch.Tensor) -> torch.Tensor:
 
 
 def _int8_takes(s: torch.Tensor) -> bool:
-    """Whether `torch._int_mm` takes this shape on this device (CUDA needs B > 16 and multiples of 8)."""
+    """Whether `torch._int_mm` gives this shape exactly on this device (CUDA needs B > 16 and multiples
+    of 8; on the CPU, torch 2.14 returns uninitialised memory for one neuron per sample)."""
     b, n = s.shape
     if s.device.type == "cpu":
-        return True
+        return n > 1
     return s.device.type == "cuda" and b > 16 and b % 8 == 0 and n % 8 == 0
 
 

@@ -89,6 +89,13 @@ def test_gram_paths_agree_on_layer_shapes_and_layouts(path):
     assert torch.equal(spike_gram(last, path), exact_gram(s))  # neurons listed in memory order
 
 
+@pytest.mark.parametrize("path", GRAM_PATHS)
+@pytest.mark.parametrize("shape", [(2, 1), (64, 1), (1, 9), (3, 2), (65, 7)])
+def test_gram_paths_are_exact_for_small_and_odd_shapes(path, shape):
+    s = counting_spikes(*shape)
+    assert torch.equal(spike_gram(s, path), exact_gram(s))
+
+
 def test_float32_gram_stays_exact_at_reduced_matmul_precision():
     s = counting_spikes(8, LARGEST_LAYER)
     before = torch.get_float32_matmul_precision()
