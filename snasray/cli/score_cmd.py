@@ -26,6 +26,18 @@ def add_score_options(parser, preset_default: str = "tiny") -> None:
     parser.add_argument("--timesteps", type=int, help="override the preset's timesteps (5)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--table", help="score by lookup in a precomputed score table (name or .parquet path)")
+    parser.add_argument(
+        "--layout",
+        choices=("nchw", "channels_last"),
+        default="nchw",
+        help="memory layout of images and network: nchw (default) gives the spikes of the paper's code exactly",
+    )
+    parser.add_argument(
+        "--gram",
+        choices=("auto", "float32", "int8"),
+        default="auto",
+        help="how spike Gram matrices are computed; all are exact, auto measures the fastest",
+    )
 
 
 def score_config_from(args):
@@ -42,6 +54,8 @@ def score_config_from(args):
             download=args.download,
             device=args.device,
             table=args.table,
+            layout=args.layout,
+            gram=args.gram,
         )
     )
 

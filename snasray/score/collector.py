@@ -12,15 +12,17 @@ from snasray.score.kernel import kernels_from_grams, spike_gram
 class SpikeCollector:
     """Mean kernel over all LIF calls, firing rates, spike and neuron counts and a synaptic-operation estimate.
 
-    A hook only computes the call's Gram matrix s @ s.T (its diagonal holds the spike counts); the
-    kernels of all calls are formed together when `kernel()` is read. A neuron shared by several
-    edges (see `LIF.consumers`) stands for that many calls, as the per-edge neurons of SNASNet would
-    fire identically: it counts `consumers` times in the kernel, `overall_rate`, `spikes_per_sample`
-    and `layer_neurons` (not in `layer_rates`, where the factor cancels). Every reading covers the
-    calls since the last `clear()`. Nothing leaves the model's device per call.
+    A hook only computes the call's exact Gram matrix s @ s.T (its diagonal holds the spike counts), on
+    the `gram` path of `spike_gram`; the kernels of all calls are formed together when `kernel()` is
+    read. A neuron shared by several edges (see `LIF.consumers`) stands for that many calls, as the
+    per-edge neurons of SNASNet would fire identically: it counts `consumers` times in the kernel,
+    `overall_rate`, `spikes_per_sample` and `layer_neurons` (not in `layer_rates`, where the factor
+    cancels). Every reading covers the calls since the last `clear()`. Nothing leaves the model's device
+    per call.
     """
 
-    def __init__(self, network: nn.Module) -> None:
+    def __init__(self, network: nn.Module, gram: str = "auto") -> None:
+        self._gram = gram  # the `spike_gram` path
         self._layers = spiking_layers(network)
         self._names = list(self._layers)
         self._consumers = torch.tensor([float(m.consumers) for m in self._layers.values()], dtype=torch.float64)
@@ -35,7 +37,7 @@ class SpikeCollector:
 
     def _hook(self, index: int):
         def collect(_module, _inputs, spikes: torch.Tensor) -> None:
-            self._grams.append(spike_gram(spikes))
+            self._grams.append(spike_gram(spikes, self._gram))
             self._calls.append((index, spikes[0].numel()))
             self._stack = None
 

@@ -14,12 +14,23 @@ from snasray.cells import Cell
 from snasray.data import DataConfig, dataset_spec, score_batches
 from snasray.model import SNASNet, model_preset
 from snasray.score.collector import SpikeCollector
-from snasray.score.kernel import logdet_score
+from snasray.score.kernel import GRAM_PATHS, logdet_score
+
+LAYOUTS = {"nchw": torch.contiguous_format, "channels_last": torch.channels_last}
 
 
 @dataclass(frozen=True)
 class ScoreConfig:
-    """Everything that changes a score, besides the cell and the seed (the device and paths do not)."""
+    """Everything that changes a score, besides the cell and the seed (the device and paths do not).
+
+    layout: the memory layout of images and network. "nchw" (the default) gives the spikes of a plain
+    NCHW network, the released code's, bit for bit; "channels_last" rounds convolutions differently
+    and flips up to a few percent of spikes near threshold (scores move by up to ~1e-3 relative), for
+    no consistent gain on the scaled presets (BENCHMARKS.md, "Spike Gram path and memory layout").
+    gram: how each spike Gram matrix is computed ("auto", "float32", "int8"; see `spike_gram`). Every
+    path gives the same exact integer counts, so it never changes a score; "auto" picks the fastest
+    by a short measurement per process.
+    """
 
     dataset: str = "cifar10-sample"
     preset: str = "tiny"
@@ -30,12 +41,18 @@ class ScoreConfig:
     download: bool = False
     device: str = "cpu"
     table: str | None = None  # score by lookup in a precomputed table instead of a network
+    layout: str = "nchw"
+    gram: str = "auto"
 
     def __post_init__(self) -> None:
         if self.batch_size < 2:
             raise ValueError("batch_size must be >= 2 (the kernel compares samples)")
         if self.repeat < 1:
             raise ValueError("repeat must be >= 1")
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"unknown layout {self.layout!r}; choose one of {', '.join(LAYOUTS)}")
+        if self.gram not in GRAM_PATHS:
+            raise ValueError(f"unknown Gram path {self.gram!r}; choose one of {', '.join(GRAM_PATHS)}")
         dataset_spec(self.dataset)
         self.model_config()
 
@@ -47,11 +64,16 @@ class ScoreConfig:
         return DataConfig(name=self.dataset, data_dir=self.data_dir, download=self.download)
 
     def config_hash(self) -> str:
+        """16 hex digits over what defines a score. The layout changes spikes; the Gram setting does
+        not (all paths are exact) but is keyed as set, not as resolved, so that every machine of a run
+        agrees on the hash whichever path "auto" measures fastest there."""
         keyed = {
             "dataset": self.dataset,
             "model": asdict(self.model_config()),
             "batch_size": self.batch_size,
             "repeat": self.repeat,
+            "layout": self.layout,
+            "gram": self.gram,
         }
         return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -95,20 +117,21 @@ class Scorer:
         if seed not in self._batches:
             cfg = self.config
             found = score_batches(cfg.data_config(), cfg.batch_size, cfg.repeat, seed)
-            self._batches = {seed: [b.to(self.device).contiguous(memory_format=torch.channels_last) for b in found]}
+            layout = LAYOUTS[cfg.layout]
+            self._batches = {seed: [b.to(self.device).contiguous(memory_format=layout) for b in found]}
         return self._batches[seed]
 
     def build(self, cell: Cell, seed: int) -> SNASNet:
         torch.manual_seed(seed)
         spec = self.spec
         network = SNASNet(cell, self.config.model_config(), spec.in_channels, spec.image_size, spec.num_classes)
-        return network.to(self.device, memory_format=torch.channels_last).train()
+        return network.to(self.device, memory_format=LAYOUTS[self.config.layout]).train()
 
     def score(self, cell: Cell, seed: int) -> ScoreResult:
         start = time.perf_counter()
         batches = self.batches(seed)
         network = self.build(cell, seed)
-        collector = SpikeCollector(network)
+        collector = SpikeCollector(network, self.config.gram)
         per_repeat, reasons = [], []
         rates, layer_rates, synops, spikes = [], {}, [], []
         torch.manual_seed(seed)  # the dropout masks
