@@ -107,7 +107,10 @@ RESUME_REFUSES = (
     "repeat",
     "timesteps",
     "table",
+    "layout",
+    "gram",
 )
+RESUME_OTHER = ("out", "resume", "top_k", "train_top_k", "train_recipe", "train_epochs")  # not search settings
 
 
 class _OneCommand:

@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from snasray import analysis
-from snasray.cli import main
-from snasray.cli.search_cmd import RESUME_REFUSES, RESUME_TAKES, resumed_config
+from snasray.cli import build_parser, main
+from snasray.cli.search_cmd import RESUME_OTHER, RESUME_REFUSES, RESUME_TAKES, given_options, resumed_config
 from snasray.errors import UserError
 from snasray.rundir import LOCK_FILE, RunDirInUse, run_lock
 from snasray.score import ScoreConfig
@@ -199,6 +199,8 @@ STORED = SearchConfig(
         (["--repeat", "3"], "--repeat"),
         (["--timesteps", "3"], "--timesteps"),
         (["--table", "other.parquet"], "--table"),
+        (["--layout", "channels_last"], "--layout"),
+        (["--gram", "float32"], "--gram"),
         (["--seed", "4", "--dataset", "synthetic", "--budget", "9"], "cannot take --seed, --dataset:"),
     ],
 )
@@ -209,6 +211,11 @@ def test_resume_refuses_flags_that_change_what_is_scored(tmp_path, capsys, flags
     assert main(["search", "--resume", str(run), *flags]) == 2
     one_line(capsys, named)
     assert (run / "_run.json").read_text() == before
+
+
+def test_every_search_option_is_taken_refused_or_no_setting_on_resume():
+    dests = set(given_options([])) | set(vars(build_parser().parse_args(["search"]))) - {"command", "run"}
+    assert dests == {*RESUME_TAKES, *RESUME_REFUSES, *RESUME_OTHER}
 
 
 def test_resume_takes_flags_of_where_and_how_fast_and_the_run_own_settings():
