@@ -11,6 +11,7 @@ import torch
 
 from snasray.cells import Cell
 from snasray.data import DataConfig, dataset_spec, score_batches
+from snasray.limits import MAX_BATCH, MAX_REPEAT, MAX_TIMESTEPS, check_count, check_seed
 from snasray.model import SNASNet, model_preset
 from snasray.score.collector import SpikeCollector
 from snasray.score.kernel import logdet_score
@@ -31,10 +32,10 @@ class ScoreConfig:
     table: str | None = None  # score by lookup in a precomputed table instead of a network
 
     def __post_init__(self) -> None:
-        if self.batch_size < 2:
-            raise ValueError("batch_size must be >= 2 (the kernel compares samples)")
-        if self.repeat < 1:
-            raise ValueError("repeat must be >= 1")
+        check_count("batch_size", self.batch_size, 2, MAX_BATCH)  # the kernel compares samples
+        check_count("repeat", self.repeat, 1, MAX_REPEAT)
+        if self.timesteps is not None:
+            check_count("timesteps", self.timesteps, 1, MAX_TIMESTEPS)
         dataset_spec(self.dataset)
         self.model_config()
 
@@ -93,9 +94,14 @@ class Scorer:
         return network.to(self.device, memory_format=torch.channels_last).train()
 
     def score(self, cell: Cell, seed: int) -> ScoreResult:
+        """Score the network of the cell's canonical form (pruned, relabelled): the network its key names,
+        so a cell and every equivalent cell get one score. `cell` in the result is the cell as given.
+        Raises ValueError for a seed outside 0..MAX_SEED."""
         start = time.perf_counter()
+        check_seed(seed)
+        key = cell.canonical_key()
         batches = self.batches(seed)
-        network = self.build(cell, seed)
+        network = self.build(Cell.parse(key), seed)
         collector = SpikeCollector(network)
         per_repeat, reasons = [], []
         rates, layer_rates, synops = [], {}, []
@@ -114,7 +120,7 @@ class Scorer:
         collector.close()
         return ScoreResult(
             cell=str(cell),
-            key=cell.canonical_key(),
+            key=key,
             seed=seed,
             score=sum(per_repeat) / len(per_repeat),
             repeat_scores=tuple(per_repeat),

@@ -83,9 +83,11 @@ def test_table_without_its_columns_is_refused(refused, command, frame):
 
 @pytest.mark.parametrize("command", ["score-table", "search-table"])
 def test_unknown_table_name_is_refused(refused, command):
-    refused([*COMMANDS[command][:-1], "no-such-table"] if command == "score-table" else [
-        "search", "--table", "no-such-table", "--dataset", "digits", "--budget", "2", "--out", "run"
-    ])
+    refused(
+        [*COMMANDS[command][:-1], "no-such-table"]
+        if command == "score-table"
+        else ["search", "--table", "no-such-table", "--dataset", "digits", "--budget", "2", "--out", "run"]
+    )
 
 
 def _checkpoint_parts() -> tuple[dict, dict]:
