@@ -94,9 +94,6 @@ def read_meta(path: str | Path) -> dict:
         raise UserError(f"corrupt checkpoint {folder}: {META_FILE} is unreadable ({shown(str(err))})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise UserError(f"corrupt checkpoint {folder}: {META_FILE} is not a {FORMAT} description")
-    problem = _meta_problem(meta)
-    if problem:
-        raise UserError(f"corrupt checkpoint {folder}: {META_FILE} {problem}")
     return meta
 
 
@@ -150,6 +147,9 @@ def load_network(path: str | Path, device: torch.device | str = "cpu") -> tuple[
     meta = read_meta(path)
     state = read_state(path, device)
     folder = _folder(path)
+    problem = _meta_problem(meta)
+    if problem:
+        raise UserError(f"corrupt checkpoint {folder}: {META_FILE} {problem}")
     try:
         with torch.device("meta"):
             shapes = {name: tuple(t.shape) for name, t in build_network(meta).state_dict().items()}
