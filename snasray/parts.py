@@ -6,7 +6,6 @@ leaves a file that pandas cannot read; readers see whole parts or nothing.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
@@ -18,6 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from snasray import strict_json
+
 
 def normalise_row(row: Mapping, schema: pa.Schema, version: int) -> dict:
     """A row with every column of `schema`: JSON for mappings, now for a missing timestamp, NaN for missing floats."""
@@ -25,7 +26,7 @@ def normalise_row(row: Mapping, schema: pa.Schema, version: int) -> dict:
     out["schema_version"] = version
     for name, value in out.items():
         if isinstance(value, Mapping):
-            out[name] = json.dumps(value, sort_keys=True)
+            out[name] = strict_json.dumps(value, notes=False, sort_keys=True)
     if "timestamp" in out and out["timestamp"] is None:
         out["timestamp"] = pd.Timestamp.now(tz="UTC")
     for field in schema:

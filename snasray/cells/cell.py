@@ -20,6 +20,7 @@ from itertools import permutations
 import numpy as np
 
 from snasray.cells.ops import OPS, op_by_id
+from snasray.limits import MAX_CELL_CHARS, shown
 
 MAX_NODES = 8
 
@@ -35,22 +36,32 @@ class Cell:
     def from_array(cls, array: np.ndarray | list) -> Cell:
         arr = np.asarray(array)
         if arr.ndim != 2:
-            raise ValueError(f"a cell matrix must be 2-D, got shape {arr.shape}")
+            raise ValueError(f"a cell matrix must be 2-D, got shape {shown(arr.shape)}")
+        if len(arr) > MAX_NODES:
+            raise ValueError(f"a cell needs 2..{MAX_NODES} nodes, got {len(arr)}")
         if arr.size and not np.issubdtype(arr.dtype, np.integer):
             raise ValueError("a cell matrix must hold integer op ids")
         return cls(tuple(tuple(int(v) for v in row) for row in arr))
 
     @classmethod
     def parse(cls, spec: str | list | tuple | np.ndarray | Cell) -> Cell:
-        """Read a cell from rows (``"0303 0030 2002 0200"``), comma rows, or a JSON n x n list."""
+        """Read a cell from rows (``"0303 0030 2002 0200"``), comma rows, or a JSON n x n list.
+
+        Raises ValueError with the reason (the offending text cut short), also for text longer than
+        MAX_CELL_CHARS and for JSON nested deeper than a list of rows.
+        """
         if isinstance(spec, Cell):
             return spec
         if isinstance(spec, (list, tuple, np.ndarray)):
             return cls.from_array(_checked_nested(spec))
         if not isinstance(spec, str):
             raise ValueError(f"cannot read a cell from {type(spec).__name__}")
+        if len(spec) > MAX_CELL_CHARS:
+            raise ValueError(f"a cell is at most {MAX_CELL_CHARS:,} characters, got {len(spec):,}: {shown(spec)}")
         text = spec.strip()
         if text.startswith("["):
+            if _bracket_depth(text) > 2:
+                raise ValueError(f"a JSON cell is a list of rows of op ids, nested 2 deep; got {shown(text)}")
             try:
                 loaded = json.loads(text)
             except json.JSONDecodeError as err:
@@ -61,9 +72,9 @@ class Cell:
             raise ValueError("empty cell string")
         bad = next((r for r in rows if not r.isascii() or not r.isdigit()), None)
         if bad is not None:
-            raise ValueError(f"cell row {bad!r} must be digits (op ids), e.g. '0303 0030 2002 0200'")
+            raise ValueError(f"cell row {shown(bad)} must be digits (op ids), e.g. '0303 0030 2002 0200'")
         if any(len(r) != len(rows) for r in rows):
-            raise ValueError(f"a cell of {len(rows)} rows needs {len(rows)} digits per row, got {text!r}")
+            raise ValueError(f"a cell of {len(rows)} rows needs {len(rows)} digits per row, got {shown(text)}")
         return cls.from_array([[int(c) for c in r] for r in rows])
 
     @property
@@ -104,16 +115,30 @@ class Cell:
         return canonical_keys(self.array()[None])[0]
 
 
+def _bracket_depth(text: str) -> int:
+    """The deepest nesting of [ ] in a text (brackets inside JSON strings count too: those are no cell)."""
+    depth = deepest = 0
+    for char in text:
+        if char == "[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == "]":
+            depth -= 1
+    return deepest
+
+
 def _checked_nested(value: object) -> list:
     if not isinstance(value, (list, tuple, np.ndarray)):
         raise ValueError("a JSON cell must be a list of rows")
     rows = list(value)
+    if len(rows) > MAX_NODES:
+        raise ValueError(f"a cell needs 2..{MAX_NODES} nodes, got {len(rows)} rows")
     for row in rows:
         if not isinstance(row, (list, tuple, np.ndarray)):
             raise ValueError("every row of a cell must be a list of op ids")
         for v in row:
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-                raise ValueError(f"op ids must be integers, got {v!r}")
+                raise ValueError(f"op ids must be integers, got {shown(v)}")
     lengths = {len(row) for row in rows}
     if len(lengths) > 1:
         raise ValueError("every row of a cell must have the same length")

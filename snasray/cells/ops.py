@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from snasray.limits import shown
+
 
 @dataclass(frozen=True)
 class Op:
@@ -37,7 +39,7 @@ NONE = 0
 
 def op_by_id(op_id: int) -> Op:
     if not 0 <= op_id < len(OPS):
-        raise ValueError(f"unknown op id {op_id}; known ids are 0..{len(OPS) - 1}")
+        raise ValueError(f"unknown op id {shown(op_id)}; known ids are 0..{len(OPS) - 1}")
     return OPS[op_id]
 
 
@@ -46,4 +48,4 @@ def op_by_name(name: str) -> Op:
         return OPS_BY_NAME[name]
     except KeyError:
         known = ", ".join(OPS_BY_NAME)
-        raise ValueError(f"unknown op {name!r}; known ops are {known}") from None
+        raise ValueError(f"unknown op {shown(name)}; known ops are {known}") from None

@@ -6,14 +6,16 @@ import numpy as np
 
 from snasray.cells.cell import Cell, canonical_keys, first_of_each, prune_batch
 from snasray.cells.space import SearchSpace
+from snasray.limits import check_seed
 
 MAX_DRAWS = 10_000
 
 
 def as_rng(seed_or_rng: int | np.random.Generator | None) -> np.random.Generator:
+    """The generator itself, or a new one from a seed (ValueError unless in 0..MAX_SEED), or unseeded for None."""
     if isinstance(seed_or_rng, np.random.Generator):
         return seed_or_rng
-    return np.random.default_rng(seed_or_rng)
+    return np.random.default_rng(None if seed_or_rng is None else check_seed(seed_or_rng))
 
 
 def draw_raw(space: SearchSpace, rng: np.random.Generator) -> np.ndarray:

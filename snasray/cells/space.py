@@ -11,9 +11,11 @@ import yaml
 
 from snasray.cells.cell import Cell
 from snasray.cells.ops import op_by_name
+from snasray.limits import MAX_SPACE_BYTES, MAX_YAML_DEPTH, shown
 
 EDGE_MODES = ("forward", "forward-or-backward")
 _BUILTIN = resources.files("snasray") / "search_spaces"
+MAX_NAME_CHARS = 100
 _FIELDS = {"name", "description", "nodes", "ops", "edges", "max_backward_edges"}
 
 
@@ -78,30 +80,98 @@ def builtin_space_names() -> list[str]:
 
 
 def load_space(name_or_path: str | Path) -> SearchSpace:
-    """A built-in space by name (``snasnet-backward``) or a YAML file by path."""
+    """A built-in space by name (``snasnet-backward``) or a YAML file by path.
+
+    Raises ValueError for an unknown name, a missing or unreadable file, one over MAX_SPACE_BYTES,
+    or a definition that `parse_space` refuses.
+    """
     text_path = str(name_or_path)
-    path = Path(text_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise ValueError(f"space file {text_path} does not exist")
-        return parse_space(path.read_text(), source=text_path)
+    try:
+        path = Path(text_path)
+        is_path = path.suffix in (".yaml", ".yml") or path.exists()
+    except (OSError, ValueError):  # a name too long or with a NUL byte is neither a file nor a space
+        is_path = False
+    if is_path:
+        return parse_space(_read_space_file(path), source=shown(text_path))
     resource = _BUILTIN / f"{text_path}.yaml"
-    if not resource.is_file():
+    if "/" in text_path or "\\" in text_path or not resource.is_file():
         known = ", ".join(builtin_space_names())
-        raise ValueError(f"unknown space {text_path!r}; built-in spaces are {known} (or give a .yaml path)")
+        raise ValueError(f"unknown space {shown(text_path)}; built-in spaces are {known} (or give a .yaml path)")
     return parse_space(resource.read_text(), source=text_path)
 
 
-def parse_space(text: str, source: str = "<space>") -> SearchSpace:
+def _read_space_file(path: Path) -> str:
     try:
-        data = yaml.safe_load(text)
+        if not path.exists():
+            raise ValueError(f"space file {shown(str(path))} does not exist")
+        if not path.is_file():
+            raise ValueError(f"space file {shown(str(path))} is not a file")
+        if path.stat().st_size > MAX_SPACE_BYTES:
+            size = path.stat().st_size
+            raise ValueError(
+                f"space file {shown(str(path))} has {size:,} bytes; a space file is at most {MAX_SPACE_BYTES:,}"
+            )
+        data = path.read_bytes()
+    except OSError as err:
+        raise ValueError(
+            f"space file {shown(str(path))} is unreadable ({err.strerror or type(err).__name__})"
+        ) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"space file {shown(str(path))} is not UTF-8 text") from None
+
+
+class _Refused(Exception):
+    """A YAML construct a space file may not use."""
+
+
+class _SpaceLoader(yaml.SafeLoader):
+    """safe_load without aliases (no alias bombs) and with nesting at most MAX_YAML_DEPTH."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise _Refused("YAML aliases (*name) are not allowed in a space file")
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _Refused(f"nested deeper than {MAX_YAML_DEPTH} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _load_yaml(text: str, source: str) -> object:
+    if len(text) > MAX_SPACE_BYTES:
+        raise ValueError(f"{source}: a space definition is at most {MAX_SPACE_BYTES:,} characters, got {len(text):,}")
+    loader = None
+    try:
+        loader = _SpaceLoader(text)  # its reader refuses control characters at once
+        return loader.get_single_data()
+    except _Refused as err:
+        raise ValueError(f"{source}: {err}") from None
     except yaml.YAMLError as err:
-        raise ValueError(f"{source}: not valid YAML ({err.__class__.__name__})") from None
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ValueError(f"{source}: not valid YAML ({err.__class__.__name__}{where})") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def parse_space(text: str, source: str = "<space>") -> SearchSpace:
+    """A space from the text of its YAML definition. Raises ValueError with the reason: not YAML, aliases,
+    nesting or size over the limits, unknown or missing fields, values of the wrong kind or range."""
+    data = _load_yaml(text, source)
     if not isinstance(data, dict):
         raise ValueError(f"{source}: a space definition must be a YAML mapping")
-    unknown = sorted(set(data) - _FIELDS)
+    unknown = sorted(str(key) for key in set(data) - _FIELDS)
     if unknown:
-        raise ValueError(f"{source}: unknown field {unknown[0]!r}; fields are {', '.join(sorted(_FIELDS))}")
+        raise ValueError(f"{source}: unknown field {shown(unknown[0])}; fields are {', '.join(sorted(_FIELDS))}")
 
     def need(field: str, kind: type) -> object:
         if field not in data:
@@ -112,19 +182,21 @@ def parse_space(text: str, source: str = "<space>") -> SearchSpace:
         return value
 
     name = need("name", str)
+    if not 0 < len(name) <= MAX_NAME_CHARS:
+        raise ValueError(f"{source}: field 'name' must be 1..{MAX_NAME_CHARS} characters, got {shown(name)}")
     nodes = need("nodes", int)
     if not 3 <= nodes <= 6:
-        raise ValueError(f"{source}: field 'nodes' must be 3..6, got {nodes}")
+        raise ValueError(f"{source}: field 'nodes' must be 3..6, got {shown(nodes)}")
     op_names = need("ops", list)
     try:
-        ops = tuple(sorted({op_by_name(str(n)).id for n in op_names} | {0}))
+        ops = tuple(sorted({op_by_name(n if isinstance(n, str) else shown(n)).id for n in op_names} | {0}))
     except ValueError as err:
         raise ValueError(f"{source}: field 'ops': {err}") from None
     if len(ops) < 2:
         raise ValueError(f"{source}: field 'ops' needs at least one op besides 'none'")
     edges = need("edges", str)
     if edges not in EDGE_MODES:
-        raise ValueError(f"{source}: field 'edges' must be one of {', '.join(EDGE_MODES)}, got {edges!r}")
+        raise ValueError(f"{source}: field 'edges' must be one of {', '.join(EDGE_MODES)}, got {shown(edges)}")
     max_back = data.get("max_backward_edges")
     if max_back is not None and (not isinstance(max_back, int) or isinstance(max_back, bool) or max_back < 0):
         raise ValueError(f"{source}: field 'max_backward_edges' must be a non-negative integer or null")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from snasray.cells import Cell, SearchSpace, load_space
 from snasray.errors import UserError
+from snasray.strict_json import dumps
 
 T = TypeVar("T")
 
@@ -32,6 +32,7 @@ def cell_arg(text: str, space: SearchSpace | None = None) -> Cell:
     return cell
 
 
-def emit_json(payload: object) -> None:
-    json.dump(payload, sys.stdout, indent=2, default=str)
-    sys.stdout.write("\n")
+def emit_json(payload: object, reasons: Mapping[str, str | None] | None = None) -> None:
+    """Print `payload` as strict JSON: a non-finite float is null with a `<key>_note` beside it, which
+    carries `reasons[key]` where given (see `snasray.strict_json`). Paths and other objects print as strings."""
+    sys.stdout.write(dumps(payload, reasons, indent=2, default=str) + "\n")

@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 from snasray.cli.common import cell_arg, emit_json, space_arg, user_input
+from snasray.limits import check_seed
 
 
 def add_score_options(parser, preset_default: str = "tiny") -> None:
@@ -73,15 +74,15 @@ def register(commands) -> None:
 def _score(args) -> int:
     from snasray.score import make_scorer
 
+    seed = user_input(lambda: check_seed(args.seed))
     space = space_arg(args.space)
     cell = cell_arg(args.cell, space)
     config = score_config_from(args)
     scorer = user_input(lambda: make_scorer(config))
-    result = user_input(lambda: scorer.score(cell, args.seed))
+    result = user_input(lambda: scorer.score(cell, seed))
     if args.json:
-        emit_json(
-            {**result.__dict__, "config_hash": config.config_hash(), "dataset": config.dataset, "preset": config.preset}
-        )
+        payload = {**result.__dict__, "config_hash": config.config_hash(), "dataset": config.dataset}
+        emit_json({**payload, "preset": config.preset}, reasons={"score": result.error})
         return 0
     print(f"cell     {result.cell}   (key {result.key})")
     print(f"score    {result.score:.4f}   repeats {', '.join(f'{s:.4f}' for s in result.repeat_scores)}")

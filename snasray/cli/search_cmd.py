@@ -10,6 +10,7 @@ import numpy as np
 from snasray.cli.common import space_arg, user_input
 from snasray.cli.score_cmd import add_score_options, score_config_from
 from snasray.errors import UserError
+from snasray.limits import MAX_COUNT, check_count, shown
 
 
 def register(commands) -> None:
@@ -189,6 +190,7 @@ def _search(args) -> int:
     from snasray.search import load_run, run_search
     from snasray.search.searchers import SEARCHERS
 
+    user_input(lambda: _check_summary_counts(args))
     if args.resume:
         target = args.resume if isinstance(args.resume, str) else args.out
         if not target:
@@ -198,7 +200,7 @@ def _search(args) -> int:
         config = resumed_config(stored, given_options(getattr(args, "argv", [])), run_dir)
     else:
         if args.searcher not in SEARCHERS:
-            raise UserError(f"unknown searcher {args.searcher!r}; searchers are {', '.join(sorted(SEARCHERS))}")
+            raise UserError(f"unknown searcher {shown(args.searcher)}; searchers are {', '.join(sorted(SEARCHERS))}")
         config = _config(args)
         run_dir = Path(args.out or f"runs/{Path(args.space).stem}-{args.searcher}-s{args.seed}")
         run_id = None
@@ -220,6 +222,13 @@ def _search(args) -> int:
             resume=bool(args.resume),
         )
     return 0
+
+
+def _check_summary_counts(args) -> None:
+    check_count("--top-k", args.top_k, 1, MAX_COUNT)
+    check_count("--train-top-k", args.train_top_k, 0, MAX_COUNT)
+    if args.train_epochs is not None:
+        check_count("--train-epochs", args.train_epochs, 1, MAX_COUNT)
 
 
 def print_summary(outcome, config, top_k: int) -> None:

@@ -8,7 +8,7 @@ from snasray.cells import builtin_space_names, count_space, load_space, sample_c
 from snasray.cells.drawing import draw_cell
 from snasray.cells.sampling import as_rng
 from snasray.cli.common import cell_arg, emit_json, space_arg, user_input
-from snasray.errors import UserError
+from snasray.limits import MAX_SAMPLES, check_count
 
 
 def register(commands) -> None:
@@ -66,10 +66,9 @@ def _count(args) -> int:
 
 
 def _sample(args) -> int:
-    if args.n < 0:
-        raise UserError("-n must be >= 0")
+    user_input(lambda: check_count("-n", args.n, 0, MAX_SAMPLES))
+    rng = user_input(lambda: as_rng(args.seed))
     space = space_arg(args.space)
-    rng = as_rng(args.seed)
     cells = [user_input(lambda: sample_cell(space, rng)) for _ in range(args.n)]
     if args.json:
         emit_json([{"cell": str(c), "key": c.canonical_key()} for c in cells])

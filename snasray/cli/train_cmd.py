@@ -184,14 +184,16 @@ def print_summary(outcomes, config, out: Path) -> None:
 def _evaluate(args) -> int:
     from snasray.train import evaluate_checkpoint
 
-    result = evaluate_checkpoint(
-        args.checkpoint,
-        dataset=args.dataset,
-        split=args.split,
-        data_dir=args.data_dir,
-        device=args.device,
-        batch_size=args.batch_size,
-        spike_images=args.spike_images,
+    result = user_input(
+        lambda: evaluate_checkpoint(
+            args.checkpoint,
+            dataset=args.dataset,
+            split=args.split,
+            data_dir=args.data_dir,
+            device=args.device,
+            batch_size=args.batch_size,
+            spike_images=args.spike_images,
+        )
     )
     if args.json:
         emit_json(result)

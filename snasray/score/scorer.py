@@ -12,6 +12,7 @@ import torch
 
 from snasray.cells import Cell
 from snasray.data import DataConfig, dataset_spec, score_batches
+from snasray.limits import MAX_BATCH, MAX_REPEAT, MAX_TIMESTEPS, check_count, check_seed
 from snasray.model import SNASNet, model_preset
 from snasray.score.collector import SpikeCollector
 from snasray.score.kernel import GRAM_PATHS, logdet_score
@@ -45,10 +46,10 @@ class ScoreConfig:
     gram: str = "auto"
 
     def __post_init__(self) -> None:
-        if self.batch_size < 2:
-            raise ValueError("batch_size must be >= 2 (the kernel compares samples)")
-        if self.repeat < 1:
-            raise ValueError("repeat must be >= 1")
+        check_count("batch_size", self.batch_size, 2, MAX_BATCH)  # the kernel compares samples
+        check_count("repeat", self.repeat, 1, MAX_REPEAT)
+        if self.timesteps is not None:
+            check_count("timesteps", self.timesteps, 1, MAX_TIMESTEPS)
         if self.layout not in LAYOUTS:
             raise ValueError(f"unknown layout {self.layout!r}; choose one of {', '.join(LAYOUTS)}")
         if self.gram not in GRAM_PATHS:
@@ -128,9 +129,14 @@ class Scorer:
         return network.to(self.device, memory_format=LAYOUTS[self.config.layout]).train()
 
     def score(self, cell: Cell, seed: int) -> ScoreResult:
+        """Score the network of the cell's canonical form (pruned, relabelled): the network its key names,
+        so a cell and every equivalent cell get one score. `cell` in the result is the cell as given.
+        Raises ValueError for a seed outside 0..MAX_SEED."""
         start = time.perf_counter()
+        check_seed(seed)
+        key = cell.canonical_key()
         batches = self.batches(seed)
-        network = self.build(cell, seed)
+        network = self.build(Cell.parse(key), seed)
         collector = SpikeCollector(network, self.config.gram)
         per_repeat, reasons = [], []
         rates, layer_rates, synops, spikes = [], {}, [], []
@@ -150,7 +156,7 @@ class Scorer:
         collector.close()
         return ScoreResult(
             cell=str(cell),
-            key=cell.canonical_key(),
+            key=key,
             seed=seed,
             score=sum(per_repeat) / len(per_repeat),
             repeat_scores=tuple(per_repeat),

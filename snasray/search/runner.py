@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import ray
 
+from snasray import strict_json
 from snasray.cells import load_space
 from snasray.data import with_absolute_location
 from snasray.errors import UserError
@@ -56,13 +57,30 @@ class SearchConfig:
     max_failures: int = 3
 
     def __post_init__(self) -> None:
-        if self.budget < 1:
-            raise ValueError("budget must be >= 1")
-        if self.cells_per_trial < 1:
-            raise ValueError("cells_per_trial must be >= 1")
-        if self.workers is not None and self.workers < 1:
-            raise ValueError("workers must be >= 1")
+        """Every setting checked before anything is written or Ray starts: raises ValueError for a count,
+        seed or resource out of range (NaN, infinite, negative), an unknown searcher, option or objective,
+        and a score table that cannot be read or lacks its columns."""
+        from snasray.limits import MAX_COUNT, MAX_WORKERS, check_count, check_number, check_seed, shown
+        from snasray.score.table import TableScorer
+        from snasray.search.searchers import OBJECTIVES
+
+        check_count("budget", self.budget, 1, MAX_COUNT)
+        check_count("cells_per_trial", self.cells_per_trial, 1, MAX_WORKERS)
+        if self.workers is not None:
+            check_count("workers", self.workers, 1, MAX_WORKERS)
+        check_seed(self.seed)
+        check_number("cpus_per_worker", self.cpus_per_worker, high=MAX_WORKERS)
+        check_number("gpus_per_worker", self.gpus_per_worker, high=MAX_WORKERS)
+        check_count("max_failures", self.max_failures, 0, MAX_COUNT)
         check_options(self.searcher, self.searcher_options)
+        for name, value in self.searcher_options.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                check_number(f"searcher option {name}", value, high=MAX_COUNT)
+        objective = self.searcher_options.get("objective", OBJECTIVES[0])
+        if objective not in OBJECTIVES:
+            raise ValueError(f"unknown objective {shown(objective)}; objectives are {', '.join(OBJECTIVES)}")
+        if self.score.table:
+            TableScorer(self.score.table)  # read in the driver: workers never meet a bad table
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -119,7 +137,7 @@ def _write_run_file(run_dir: Path, run_id: str, config: SearchConfig, round_size
     payload = {"run_id": run_id, "round_size": round_size, "config": config.to_json()}
     temporary = run_dir / f".{RUN_FILE}.tmp"
     try:
-        temporary.write_text(json.dumps(payload, indent=2))
+        temporary.write_text(strict_json.dumps(payload, notes=False, indent=2))
         os.replace(temporary, run_dir / RUN_FILE)
     except OSError as err:
         temporary.unlink(missing_ok=True)

@@ -19,7 +19,9 @@ from torch import nn
 
 from snasray.cells import Cell
 from snasray.errors import UserError
+from snasray.limits import shown
 from snasray.model import ModelConfig
+from snasray.strict_json import dumps
 from snasray.train.network import build_snasnet
 
 STATE_FILE = "state.pt"
@@ -55,7 +57,7 @@ def save_checkpoint(directory: str | Path, state: dict, meta: dict) -> Path:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     torch.save(state, directory / STATE_FILE)
-    (directory / META_FILE).write_text(json.dumps({"format": FORMAT, **meta}, indent=2, default=str))
+    (directory / META_FILE).write_text(dumps({"format": FORMAT, **meta}, indent=2, default=str))
     return directory
 
 
@@ -88,11 +90,29 @@ def read_meta(path: str | Path) -> dict:
     folder = _folder(path)
     try:
         meta = json.loads((folder / META_FILE).read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise UserError(f"corrupt checkpoint {folder}: {META_FILE} is unreadable ({err})") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise UserError(f"corrupt checkpoint {folder}: {META_FILE} is unreadable ({shown(str(err))})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise UserError(f"corrupt checkpoint {folder}: {META_FILE} is not a {FORMAT} description")
     return meta
+
+
+def _meta_problem(meta: dict) -> str | None:
+    """What is wrong with the fields of a checkpoint's meta that rebuild its network, or None."""
+    for name, kind in (("cell", str), ("key", str), ("dataset", str), ("model_config", dict)):
+        if not isinstance(meta.get(name), kind):
+            return f"lacks a {kind.__name__} {name!r}"
+    for name in ("in_channels", "image_size", "num_classes"):
+        value = meta.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            return f"lacks a positive integer {name!r}"
+    try:
+        key = Cell.parse(meta["cell"]).canonical_key()
+    except ValueError as err:
+        return f"holds a bad cell ({err})"
+    if key != meta["key"]:
+        return f"names key {shown(meta['key'])}, but its cell's key is {key}"
+    return None
 
 
 def read_state(path: str | Path, device: torch.device | str = "cpu") -> dict:
@@ -119,13 +139,27 @@ def build_network(meta: dict) -> nn.Module:
 
 
 def load_network(path: str | Path, device: torch.device | str = "cpu") -> tuple[nn.Module, dict]:
-    """The trained network of a checkpoint (eval mode, on `device`) and the checkpoint's meta."""
+    """The trained network of a checkpoint (eval mode, on `device`) and the checkpoint's meta.
+
+    Raises UserError when the path holds no checkpoint, or one whose meta or weights are other data;
+    the network is first built without memory (on the meta device) to compare its shapes with the weights.
+    """
     meta = read_meta(path)
     state = read_state(path, device)
+    folder = _folder(path)
+    problem = _meta_problem(meta)
+    if problem:
+        raise UserError(f"corrupt checkpoint {folder}: {META_FILE} {problem}")
     try:
+        with torch.device("meta"):
+            shapes = {name: tuple(t.shape) for name, t in build_network(meta).state_dict().items()}
+        weights = state["model"]
+        given = {name: tuple(t.shape) for name, t in weights.items()} if isinstance(weights, dict) else None
+        if given != shapes:
+            raise ValueError("the weights do not fit its network")
         network = build_network(meta)
-        network.load_state_dict(state["model"])
-    except (KeyError, TypeError, ValueError, RuntimeError) as err:
-        reason = str(err).splitlines()[0]
-        raise UserError(f"corrupt checkpoint {_folder(path)}: the weights do not fit its network ({reason})") from None
+        network.load_state_dict(weights)
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError, OverflowError) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise UserError(f"corrupt checkpoint {folder}: {shown(reason)}") from None
     return network.to(device).eval(), meta

@@ -7,6 +7,16 @@ import json
 from dataclasses import asdict, dataclass, fields, replace
 
 from snasray.data import DataConfig, dataset_spec
+from snasray.limits import (
+    MAX_BATCH,
+    MAX_COUNT,
+    MAX_TIMESTEPS,
+    MAX_WORKERS,
+    check_count,
+    check_number,
+    check_seed,
+    shown,
+)
 from snasray.model import ModelConfig, model_preset
 from snasray.train.network import NEURONS
 
@@ -78,23 +88,32 @@ class TrainConfig:
     stats_images: int = 128  # fixed validation images that measure firing rates and synaptic operations
 
     def __post_init__(self) -> None:
+        """Raises ValueError for an unknown name, a count out of range, a negative or too large seed,
+        and any NaN, infinite or out-of-range number (lr, momentum, weight decay, budgets)."""
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose {' or '.join(OPTIMIZERS)}")
-        for name in ("epochs", "batch_size", "num_workers", "keep_checkpoints", "stats_images"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+            raise ValueError(f"unknown optimizer {shown(self.optimizer)}; choose {' or '.join(OPTIMIZERS)}")
+        check_seed(self.seed)
+        check_count("epochs", self.epochs, 1, MAX_COUNT)
+        check_count("batch_size", self.batch_size, 1, MAX_BATCH)
+        check_count("num_workers", self.num_workers, 1, MAX_WORKERS)
+        check_count("keep_checkpoints", self.keep_checkpoints, 1, MAX_COUNT)
+        check_count("stats_images", self.stats_images, 1, MAX_COUNT)
+        check_count("max_failures", self.max_failures, 0, MAX_COUNT)
+        if self.train_images is not None:
+            check_count("train_images", self.train_images, 1, MAX_COUNT)
+        if self.timesteps is not None:
+            check_count("timesteps", self.timesteps, 1, MAX_TIMESTEPS)
         if self.batch_size < self.num_workers:
             raise ValueError(f"batch size {self.batch_size} is smaller than the {self.num_workers} workers")
-        if self.lr <= 0 or not 0 <= self.final_lr_ratio <= 1:
-            raise ValueError("lr must be > 0 and final_lr_ratio in [0, 1]")
-        if self.max_minutes is not None and self.max_minutes < 0:
-            raise ValueError("max_minutes must be >= 0")
-        if self.train_images is not None and self.train_images < 1:
-            raise ValueError("train_images must be >= 1")
-        if self.max_failures < 0:
-            raise ValueError("max_failures must be >= 0")
+        check_number("lr", self.lr, low_open=True)
+        check_number("momentum", self.momentum, high=1.0)
+        check_number("weight_decay", self.weight_decay)
+        check_number("final_lr_ratio", self.final_lr_ratio, high=1.0)
+        check_number("cpus_per_worker", self.cpus_per_worker)
+        if self.max_minutes is not None:
+            check_number("max_minutes", self.max_minutes)
         if self.neuron not in NEURONS:
-            raise ValueError(f"unknown neuron {self.neuron!r}; choose {' or '.join(NEURONS)}")
+            raise ValueError(f"unknown neuron {shown(self.neuron)}; choose {' or '.join(NEURONS)}")
         dataset_spec(self.dataset)
         self.model_config()
 
@@ -102,7 +121,7 @@ class TrainConfig:
     def from_recipe(cls, recipe: str = "paper", **overrides) -> TrainConfig:
         """The named recipe's defaults, then `overrides` (None values are ignored)."""
         if recipe not in RECIPES:
-            raise ValueError(f"unknown recipe {recipe!r}; recipes are {', '.join(RECIPES)}")
+            raise ValueError(f"unknown recipe {shown(recipe)}; recipes are {', '.join(RECIPES)}")
         given = {k: v for k, v in overrides.items() if v is not None}
         return cls(recipe=recipe, **{**RECIPES[recipe], **given})
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from snasray.data import DataConfig, dataset_spec, load_split
 from snasray.errors import UserError
+from snasray.limits import MAX_BATCH, MAX_COUNT, check_count
 from snasray.train.checkpoint import load_network
 from snasray.train.stats import evaluate_network
 
@@ -20,7 +21,11 @@ def evaluate_checkpoint(
     batch_size: int = 256,
     spike_images: int = 512,
 ) -> dict:
-    """The checkpoint's network on a split of `dataset` (default: the data set it was trained on)."""
+    """The checkpoint's network on a split of `dataset` (default: the data set it was trained on).
+
+    Raises UserError for a path that holds no checkpoint or other data, ValueError for a bad count."""
+    check_count("batch_size", batch_size, 1, MAX_BATCH)
+    check_count("spike_images", spike_images, 0, MAX_COUNT)
     network, meta = load_network(path, device)
     name = dataset or meta["dataset"]
     try:

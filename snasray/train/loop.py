@@ -8,7 +8,6 @@ what the uninterrupted run computes from epoch e + 1 on.
 
 from __future__ import annotations
 
-import json
 import math
 import random
 import tempfile
@@ -24,6 +23,7 @@ from torch import nn
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, DistributedSampler, Subset
 
+from snasray import strict_json
 from snasray.cells import Cell
 from snasray.data import dataset_spec, load_split
 from snasray.train.checkpoint import checkpoint_meta, read_state, rng_states, save_checkpoint, set_rng_states
@@ -171,7 +171,10 @@ def train_loop(loop_config: dict) -> None:
         }
         if rank == 0:
             stats = spike_statistics(network, stats_images)
-            layers = {name: json.dumps(stats[name], sort_keys=True) for name in ("layer_rates", "layer_neurons")}
+            layers = {
+                name: strict_json.dumps(stats[name], notes=False, sort_keys=True)
+                for name in ("layer_rates", "layer_neurons")
+            }
             metrics.update(stats, **layers)
         metrics["epoch_seconds"] = time.perf_counter() - tick
         (elapsed,) = _sum([time.monotonic() - started], device, dist.ReduceOp.MAX if dist.is_available() else None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import threading
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import torch
 
+from snasray import strict_json
 from snasray.cells import Cell
 from snasray.data import dataset_spec, load_split, with_absolute_location
 from snasray.errors import UserError
@@ -221,10 +221,10 @@ def _train_cell(
                 "val_acc": metrics["val_acc"],
                 "test_acc": test.accuracy,
                 "firing_rate": test.firing_rate,
-                "layer_rates": json.dumps(test.layer_rates, sort_keys=True),
+                "layer_rates": strict_json.dumps(test.layer_rates, notes=False, sort_keys=True),
                 "synops": test.synops,
                 "spikes_per_image": test.spikes_per_image,
-                "layer_neurons": json.dumps(test.layer_neurons, sort_keys=True),
+                "layer_neurons": strict_json.dumps(test.layer_neurons, notes=False, sort_keys=True),
                 "epoch_seconds": seconds,
                 "checkpoint": path,
             }

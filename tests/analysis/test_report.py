@@ -62,7 +62,7 @@ def _empty_run(tmp_path):
         (lambda p: p / "missing", [], "does not exist"),
         (_not_a_run, [], "is not a run directory"),
         (_empty_run, [], "holds no scored cells yet"),
-        (_not_a_run, ["--top-k", "0"], "top_k must be >= 1"),
+        (_not_a_run, ["--top-k", "0"], "--top-k must be an integer in 1.."),
     ],
 )
 def test_report_user_errors_exit_2_with_one_line(tmp_path, capsys, make, extra, message):

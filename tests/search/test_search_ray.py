@@ -157,7 +157,7 @@ def test_search_cli_summary_and_errors(ray_local, tmp_path, capsys):
     [
         (["search", "--searcher", "grid"], "unknown searcher 'grid'"),
         (["search", "--space", "nope"], "unknown space 'nope'"),
-        (["search", "--budget", "0", "--dataset", "synthetic"], "budget must be >= 1"),
+        (["search", "--budget", "0", "--dataset", "synthetic"], "budget must be an integer in 1.."),
         (["search", "--dataset", "imagenet"], "unknown data set"),
         (["search", "--preset", "huge", "--dataset", "synthetic"], "unknown preset"),
         (["search", "--resume", "/nonexistent/run"], "holds no search to resume"),
