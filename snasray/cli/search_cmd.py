@@ -8,6 +8,7 @@ import numpy as np
 
 from snasray.cli.common import space_arg, user_input
 from snasray.cli.score_cmd import add_score_options, score_config_from
+from snasray.devices import check_local_out
 from snasray.errors import UserError
 
 
@@ -92,6 +93,7 @@ def _search(args) -> int:
     from snasray.search import load_run, run_search
     from snasray.search.searchers import SEARCHERS
 
+    check_local_out(args.out)
     if args.resume:
         target = args.resume if isinstance(args.resume, str) else args.out
         if not target:

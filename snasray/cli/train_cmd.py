@@ -7,6 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from snasray.cli.common import cell_arg, emit_json, user_input
+from snasray.devices import check_device, check_local_out
 from snasray.errors import UserError
 
 
@@ -96,6 +97,7 @@ def _config(args, defaults: dict):
 def _train(args) -> int:
     from snasray.train import top_cells
 
+    check_local_out(args.out)
     if args.run_dir:
         run_dir = Path(args.run_dir)
         if not run_dir.is_dir():
@@ -184,6 +186,7 @@ def print_summary(outcomes, config, out: Path) -> None:
 def _evaluate(args) -> int:
     from snasray.train import evaluate_checkpoint
 
+    check_device(args.device)
     result = evaluate_checkpoint(
         args.checkpoint,
         dataset=args.dataset,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import uuid
 from dataclasses import asdict, dataclass, field, replace
@@ -14,9 +13,10 @@ import ray
 
 from snasray.cells import load_space
 from snasray.data import with_absolute_location
+from snasray.devices import check_search_devices, require_search_devices
 from snasray.errors import UserError
 from snasray.score import ScoreConfig, Scorer
-from snasray.search.cluster import connect, worker_slots
+from snasray.search.cluster import ray_session, worker_slots
 from snasray.search.dispatch import Dispatcher
 from snasray.search.loop import SearchLoop
 from snasray.search.progress import ProgressLine
@@ -26,13 +26,6 @@ from snasray.search.trial import score_cells
 from snasray.search.tune_adapter import RoundSearcher
 
 RUN_FILE = "_run.json"
-
-
-def quiet_tune() -> None:
-    """Our progress line replaces Tune's tables; Tune's per-trial loggers are not needed either."""
-    os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
-    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
-    logging.getLogger("ray.tune").setLevel(logging.ERROR)
 
 
 @dataclass(frozen=True)
@@ -102,16 +95,29 @@ def run_search(
     address: str | None = None,
     progress: bool = True,
 ) -> SearchOutcome:
-    """Run (or, with the run's id, resume) a search into `run_dir`."""
-    from ray import tune
+    """Run (or, with the run's id, resume) a search into `run_dir`.
 
+    Ray: the one this process already initialised is used and left running; otherwise the search connects as
+    `snasray.search.cluster.connect(address)` does (a cluster, or a private local instance) and disconnects on
+    return or error (`ray.shutdown()`: a private instance stops, a cluster keeps running). Environment variables
+    and Ray's logger levels are restored on return (`ray_settings`). Devices are checked before anything is
+    written; on an autoscaling cluster the search waits for a node with the GPU it needs.
+    """
     run_dir = Path(run_dir).resolve()
     space = load_space(config.space)
+    check_search_devices(config.score.device, config.gpus_per_worker, address)
     if not (address or os.environ.get("RAY_ADDRESS") or config.score.table):
-        Scorer(config.score).batches(config.seed)  # fail fast on missing data, before Ray starts
+        Scorer(replace(config.score, device="cpu")).batches(config.seed)  # missing data fails here, before Ray
+    with ray_session(address):
+        require_search_devices(config.score.device, config.gpus_per_worker)
+        return _search(config, space, run_dir, run_id, progress)
+
+
+def _search(config: SearchConfig, space, run_dir: Path, run_id: str | None, progress: bool) -> SearchOutcome:
+    from ray import tune
+
     run_id = run_id or start_run(config, run_dir)
     store = ScoreStore(run_dir)
-    connect(address)
     workers = config.workers or worker_slots(config)
     score = config.score if config.gpus_per_worker == 0 else replace(config.score, device="cuda")
     score = replace(score, data_dir=with_absolute_location(score.data_config()).data_dir)
@@ -134,7 +140,6 @@ def run_search(
     adapter = RoundSearcher(loop, store, trial_config, dispatcher, line)
     resources = {"cpu": config.cpus_per_worker, "gpu": config.gpus_per_worker}
     attempt = len(list((run_dir / "_tune").glob("attempt-*"))) if (run_dir / "_tune").exists() else 0
-    quiet_tune()
     tuner = tune.Tuner(
         tune.with_resources(tune.with_parameters(score_cells, dispatcher=dispatcher), resources),
         tune_config=tune.TuneConfig(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import math
 import threading
 from collections.abc import Callable, Sequence
@@ -14,7 +13,9 @@ import torch
 
 from snasray.cells import Cell
 from snasray.data import dataset_spec, load_split, with_absolute_location
+from snasray.devices import check_train_devices, require_train_devices
 from snasray.errors import UserError
+from snasray.search.cluster import ray_session, ray_settings
 from snasray.train.checkpoint import load_network
 from snasray.train.config import TrainConfig, key_slug
 from snasray.train.network import build_snasnet
@@ -178,9 +179,8 @@ def train_cell(
         "recipe_hash": config.recipe_hash(),
         "params": params,
     }
-    logging.getLogger("ray.train").setLevel(logging.WARNING)
     trainer = _trainer(Cell.parse(key), config, folder, name, _row_writer(str(run_dir), fields))
-    with _Follow(run_dir, run_id, config.epochs, progress):
+    with ray_settings(), _Follow(run_dir, run_id, config.epochs, progress):
         result = trainer.fit()
     path, metrics = _best(result)
     device = "cuda" if config.use_gpu and torch.cuda.is_available() else "cpu"
@@ -236,15 +236,24 @@ def train_cells(
     address: str | None = None,
     progress: Progress | None = None,
 ) -> list[TrainOutcome]:
-    """Train each cell in turn; a cell listed twice (same canonical key) is trained once."""
-    from snasray.search.cluster import connect
+    """Train each cell in turn; a cell listed twice (same canonical key) is trained once.
 
+    Ray: as `run_search` (the caller's initialised Ray is used and left running; otherwise connected here and
+    disconnected on return, settings restored). `--gpu` is checked before anything starts: on this machine for a
+    local run; on a cluster, a node with a GPU per worker, waited for when the autoscaler can add one.
+    """
+    check_train_devices(config.use_gpu, config.num_workers, address)
     check_data(config)  # the driver evaluates the best checkpoint on the test split, so it needs the data too
     # workers run in other folders: hand them the data's absolute location (not part of the recipe hash)
     config = config.with_overrides(data_dir=with_absolute_location(config.data_config()).data_dir)
     for cell in cells:  # refuse before any training starts
         _refuse_existing(Cell.parse(cell).canonical_key(), config, run_dir, resume)
-    connect(address)
+    with ray_session(address):
+        require_train_devices(config.use_gpu, config.num_workers)
+        return _train_each(cells, config, run_dir, resume, progress)
+
+
+def _train_each(cells, config: TrainConfig, run_dir, resume: bool, progress: Progress | None) -> list[TrainOutcome]:
     outcomes: list[TrainOutcome] = []
     seen: set[str] = set()
     for index, cell in enumerate(cells, 1):
