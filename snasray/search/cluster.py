@@ -61,41 +61,41 @@ def cluster_address(address: str | None = None) -> str | None:
         raise UserError(f"Ray address {target!r}: {str(err).splitlines()[0]}") from None
 
 
-def _discovered(address: str | None) -> bool:
-    return not (address or os.environ.get("RAY_ADDRESS"))
+def check_address(address: str | None = None, timeout: float = PROBE_SECONDS) -> str | None:
+    """Resolve `address` as `ray.init` would (`cluster_address`) and, when it names a cluster, check that its GCS port
+    accepts a TCP connection within `timeout` s. Starts nothing, writes nothing; call it before a run writes.
 
-
-def check_reachable(target: str, discovered: bool = False, timeout: float = PROBE_SECONDS) -> None:
-    """Refuse a cluster whose GCS port (`host:port`, or `ray://host:port`) accepts no TCP connection in `timeout` s.
-
-    `discovered`: the address came from Ray's address file, not from the user (the message says so).
-    Raises UserError (one line).
+    Returns the cluster's "host:port" (or `ray://` address), or None for a private local instance.
+    Raises UserError (one line): malformed address, nothing listening there, or a stale address file of `ray start`.
     """
     from ray._common.utils import get_ray_address_file
     from ray._private.services import parse_address
 
+    target = cluster_address(address)
+    if target is None:
+        return None
+    given = address or os.environ.get("RAY_ADDRESS")
     parsed = parse_address(target.removeprefix("ray://"))
-    if parsed is None:
-        raise UserError(f"Ray address {target!r} is not HOST:PORT")
-    host, port = parsed
+    if parsed is None or not parsed[1].isdigit():
+        raise UserError(f"Ray address {given or target!r} is not HOST:PORT")
     try:
-        with socket.create_connection((host, int(port)), timeout=timeout):
-            return
-    except (OSError, ValueError) as err:
+        with socket.create_connection((parsed[0], int(parsed[1])), timeout=timeout):
+            return target
+    except OSError as err:
         reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
-    if discovered:
+    if given is None:
         raise UserError(
             f"no Ray cluster answers at {target} ({reason}), the address `ray start` left in"
             f" {get_ray_address_file(None)}: start that cluster again, pass --address, or delete that file"
         )
-    raise UserError(f"no Ray cluster answers at {target} ({reason}); check --address or RAY_ADDRESS")
+    raise UserError(f"no Ray cluster answers at {given} ({reason}); check --address or RAY_ADDRESS")
 
 
 def connect(address: str | None = None) -> bool:
     """Connect this process to Ray: the cluster `address` names (or RAY_ADDRESS, or the one this machine joined with
     `ray start`, as `ray.init()` finds it), else a private local instance with a 512 MiB object store.
 
-    Nothing is written and no Ray process starts before the cluster's GCS port has answered (`check_reachable`).
+    Nothing is written and no Ray process starts before the cluster's GCS port has answered (`check_address`).
     Ray's start-up lines (token-authentication notice, "Started a local Ray instance") stay off the terminal; the
     "ray" logger is left at WARNING (`ray_settings` restores it). Returns True when this call connected (the caller
     owns the `ray.shutdown()`), False when Ray was already initialised in this process (left as it is).
@@ -107,9 +107,7 @@ def connect(address: str | None = None) -> bool:
 
     if ray.is_initialized():
         return False
-    target = cluster_address(address)
-    if target is not None:
-        check_reachable(target, discovered=_discovered(address))
+    target = check_address(address)
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     try:
         if target is None:
