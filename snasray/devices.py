@@ -27,12 +27,12 @@ def _stderr(line: str) -> None:
 
 
 def check_local_out(out: str | Path | None, flag: str = "--out") -> None:
-    """Refuse an output location with a URI scheme (s3://, gs://, ...): a run directory needs a local file system
-    (a lock file and atomic renames); a cluster shares one through a mount (NFS, EFS, a bucket mounted by FUSE)."""
+    """Refuse an output location with a URI scheme (s3://, gs://, ...): a run directory needs a local lock file
+    and atomic renames, which object stores lack; a cluster shares one through a mounted file system (NFS, EFS)."""
     if out is not None and _URI.match(str(out)):
         raise UserError(
-            f"{flag} {out}: a run directory must be a local or mounted folder (it needs a lock and atomic renames);"
-            " mount the bucket or shared file system on every node and pass its path"
+            f"{flag} {out}: a run directory needs a local lock file and atomic renames, which object stores lack;"
+            " use a shared file system mounted on every node (NFS, EFS) and pass its path"
         )
 
 

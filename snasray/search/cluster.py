@@ -123,7 +123,11 @@ def connect(address: str | None = None) -> bool:
         else:  # as given, so that Ray applies its own rules (token authentication of a discovered cluster)
             ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
     except (ConnectionError, AuthenticationError, RuntimeError, ValueError) as err:
-        raise UserError(f"cannot connect to Ray at {target or 'a new local instance'}: {_first_line(err)}") from None
+        hint = ""
+        if target and os.environ.get("RAY_AUTH_MODE", "").lower() != "token":
+            hint = " (a cluster with token authentication needs RAY_AUTH_MODE=token and its token here)"
+        where = target or "a new local instance"
+        raise UserError(f"cannot connect to Ray at {where}: {_first_line(err)}{hint}") from None
     logging.getLogger("ray").setLevel(logging.WARNING)
     return True
 
