@@ -122,6 +122,7 @@ def _search(args) -> int:
             args.train_epochs,
             config.seed,
             resume=bool(args.resume),
+            address=args.address,
         )
     return 0
 

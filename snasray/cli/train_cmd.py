@@ -133,7 +133,14 @@ def run_training(cells, config, out: Path, resume: bool, address: str | None = N
 
 
 def train_top_cells(
-    run_dir: Path, k: int, score_config, recipe: str, epochs: int | None, seed: int, resume: bool
+    run_dir: Path,
+    k: int,
+    score_config,
+    recipe: str,
+    epochs: int | None,
+    seed: int,
+    resume: bool,
+    address: str | None = None,
 ) -> int:
     """What `snasray search --train-top-k K` runs after the search: train its K best cells into the run."""
     from snasray.train import TrainConfig, top_cells
@@ -152,7 +159,7 @@ def train_top_cells(
         )
     )
     print(f"\ntraining the top {k} cell(s) of {run_dir}")
-    outcomes = run_training(cells, config, run_dir, resume)
+    outcomes = run_training(cells, config, run_dir, resume, address)
     print_summary(outcomes, config, run_dir)
     return 0
 
