@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 from snasray.cli.common import cell_arg, emit_json, space_arg, user_input
+from snasray.devices import check_device
 from snasray.limits import check_seed
 
 
@@ -78,6 +79,7 @@ def _score(args) -> int:
     space = space_arg(args.space)
     cell = cell_arg(args.cell, space)
     config = score_config_from(args)
+    check_device(config.device)
     scorer = user_input(lambda: make_scorer(config))
     result = user_input(lambda: scorer.score(cell, seed))
     if args.json:

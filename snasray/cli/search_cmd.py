@@ -9,6 +9,7 @@ import numpy as np
 
 from snasray.cli.common import space_arg, user_input
 from snasray.cli.score_cmd import add_score_options, score_config_from
+from snasray.devices import check_local_out
 from snasray.errors import UserError
 from snasray.limits import MAX_COUNT, check_count, shown
 
@@ -190,6 +191,7 @@ def _search(args) -> int:
     from snasray.search import load_run, run_search
     from snasray.search.searchers import SEARCHERS
 
+    check_local_out(args.out)
     user_input(lambda: _check_summary_counts(args))
     if args.resume:
         target = args.resume if isinstance(args.resume, str) else args.out
@@ -220,6 +222,7 @@ def _search(args) -> int:
             args.train_epochs,
             config.seed,
             resume=bool(args.resume),
+            address=args.address,
         )
     return 0
 

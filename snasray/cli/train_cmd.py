@@ -7,6 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from snasray.cli.common import cell_arg, emit_json, user_input
+from snasray.devices import check_device, check_local_out
 from snasray.errors import UserError
 
 
@@ -96,6 +97,7 @@ def _config(args, defaults: dict):
 def _train(args) -> int:
     from snasray.train import top_cells
 
+    check_local_out(args.out)
     if args.run_dir:
         run_dir = Path(args.run_dir)
         if not run_dir.is_dir():
@@ -131,7 +133,14 @@ def run_training(cells, config, out: Path, resume: bool, address: str | None = N
 
 
 def train_top_cells(
-    run_dir: Path, k: int, score_config, recipe: str, epochs: int | None, seed: int, resume: bool
+    run_dir: Path,
+    k: int,
+    score_config,
+    recipe: str,
+    epochs: int | None,
+    seed: int,
+    resume: bool,
+    address: str | None = None,
 ) -> int:
     """What `snasray search --train-top-k K` runs after the search: train its K best cells into the run."""
     from snasray.train import TrainConfig, top_cells
@@ -150,7 +159,7 @@ def train_top_cells(
         )
     )
     print(f"\ntraining the top {k} cell(s) of {run_dir}")
-    outcomes = run_training(cells, config, run_dir, resume)
+    outcomes = run_training(cells, config, run_dir, resume, address)
     print_summary(outcomes, config, run_dir)
     return 0
 
@@ -184,6 +193,7 @@ def print_summary(outcomes, config, out: Path) -> None:
 def _evaluate(args) -> int:
     from snasray.train import evaluate_checkpoint
 
+    check_device(args.device)
     result = user_input(
         lambda: evaluate_checkpoint(
             args.checkpoint,

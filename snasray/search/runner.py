@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import uuid
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -15,11 +15,12 @@ import ray
 from snasray import strict_json
 from snasray.cells import load_space
 from snasray.data import with_absolute_location
+from snasray.devices import check_search_devices, require_search_devices
 from snasray.errors import UserError
 from snasray.rundir import check_new_run_dir, io_error, remove_empty_run_dir, run_lock
 from snasray.score import ScoreConfig, Scorer, make_scorer
 from snasray.score.table import table_path
-from snasray.search.cluster import connect, worker_slots
+from snasray.search.cluster import ray_session, worker_slots
 from snasray.search.dispatch import Dispatcher
 from snasray.search.loop import SearchLoop
 from snasray.search.progress import ProgressLine
@@ -30,16 +31,6 @@ from snasray.search.tune_adapter import RoundSearcher
 
 RUN_FILE = "_run.json"
 MAX_RUN_FILE_BYTES = 2**20
-
-
-def quiet_tune() -> None:
-    """Our progress line replaces Tune's tables; Tune's per-trial loggers are not needed either."""
-    os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
-    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
-    logging.getLogger("ray.tune").setLevel(logging.ERROR)
-    # the store, not Tune's experiment state, is what a resume reads; a failure to save the latter (a full disk)
-    # is reported once, by the runner, as one line
-    logging.getLogger("ray.tune.execution.experiment_state").setLevel(logging.CRITICAL)
 
 
 @dataclass(frozen=True)
@@ -166,7 +157,8 @@ def _check_inputs(config: SearchConfig, score: ScoreConfig, address: str | None)
     if score.table:
         make_scorer(score)  # reads the table: a missing file or column fails here, not in every worker
     elif not (address or os.environ.get("RAY_ADDRESS")):
-        Scorer(config.score).batches(config.seed)  # missing data; on a cluster the workers' nodes hold it
+        # missing data, read on the CPU; on a cluster the workers' nodes hold the data
+        Scorer(replace(config.score, device="cpu")).batches(config.seed)
     return searcher
 
 
@@ -179,27 +171,36 @@ def run_search(
 ) -> SearchOutcome:
     """Run (or, with the run's id, resume) a search into `run_dir`.
 
-    Order: inputs are checked (space, searcher options, table or data; then, for a new run, the folder), the run
-    directory is locked (`snasray.rundir.run_lock`, held until the search ends), Ray is connected and the workers'
-    resources checked, and only then is the run file written. A start that fails before that leaves no folder
-    behind (or the folder as it was); a folder that holds a run file but no rows (an older failed start) is
-    taken over by a new search. A resume writes the settings it was given (a larger budget, other workers or
-    data location) into the run file and keeps the run's round size, so the searcher proposes what the run
-    would have proposed.
+    Order: inputs are checked (devices, space, searcher options, table or data; then, for a new run, the
+    folder), the run directory is locked (`snasray.rundir.run_lock`, held until the search ends), Ray is
+    connected and the workers' resources checked, and only then is the run file written. A start that fails
+    before that leaves no folder behind (or the folder as it was); a folder that holds a run file but no rows
+    (an older failed start) is taken over by a new search. A resume writes the settings it was given (a larger
+    budget, other workers or data location) into the run file and keeps the run's round size, so the searcher
+    proposes what the run would have proposed.
 
-    Raises UserError (another process holds the run, a refused folder, a damaged run file, a full disk: the
-    rows already written stay, and the run can be resumed) and ValueError for bad settings.
+    Ray: the one this process already initialised is used and left running; otherwise the search connects as
+    `snasray.search.cluster.connect(address)` does (a cluster, or a private local instance) and disconnects on
+    return or error (`ray.shutdown()`: a private instance stops, a cluster keeps running). Environment variables
+    and Ray's logger levels are restored on return (`ray_settings`). On an autoscaling cluster the search waits
+    for a node with the GPU it needs.
+
+    Raises UserError (another process holds the run, a refused folder, a damaged run file, an unreachable
+    cluster, a missing device, a full disk: the rows already written stay, and the run can be resumed) and
+    ValueError for bad settings.
     """
     run_dir = Path(run_dir).resolve()
     resuming = run_id is not None
+    check_search_devices(config.score.device, config.gpus_per_worker, address)
     score = _worker_score_config(config)
     searcher = _check_inputs(config, score, address)
     if not resuming:
         check_new_run_dir(run_dir, RUN_FILE)
-    with run_lock(run_dir):
+    with run_lock(run_dir), ExitStack() as session:
         try:
             round_size = _claim(run_dir, resuming)
-            connect(address)
+            session.enter_context(ray_session(address))
+            require_search_devices(config.score.device, config.gpus_per_worker)
             workers = config.workers or worker_slots(config)
             if config.workers and config.gpus_per_worker:
                 worker_slots(config)  # a run that asks for GPUs the cluster lacks would wait for them for ever
@@ -250,7 +251,6 @@ def _search(
     adapter = RoundSearcher(loop, store, trial_config, dispatcher, line)
     resources = {"cpu": config.cpus_per_worker, "gpu": config.gpus_per_worker}
     attempt = len(list((run_dir / "_tune").glob("attempt-*"))) if (run_dir / "_tune").exists() else 0
-    quiet_tune()
     tuner = tune.Tuner(
         tune.with_resources(tune.with_parameters(score_cells, dispatcher=dispatcher), resources),
         tune_config=tune.TuneConfig(

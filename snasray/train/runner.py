@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 import threading
 from collections.abc import Callable, Sequence
@@ -14,8 +13,10 @@ import torch
 from snasray import strict_json
 from snasray.cells import Cell
 from snasray.data import dataset_spec, load_split, with_absolute_location
+from snasray.devices import check_train_devices, require_train_devices
 from snasray.errors import UserError
 from snasray.rundir import run_lock
+from snasray.search.cluster import ray_session, ray_settings
 from snasray.train.checkpoint import load_network
 from snasray.train.config import TrainConfig, key_slug
 from snasray.train.network import build_snasnet
@@ -198,9 +199,8 @@ def _train_cell(
         "recipe_hash": config.recipe_hash(),
         "params": params,
     }
-    logging.getLogger("ray.train").setLevel(logging.WARNING)
     trainer = _trainer(Cell.parse(key), config, folder, name, _row_writer(str(run_dir), fields))
-    with _Follow(run_dir, run_id, config.epochs, progress):
+    with ray_settings(), _Follow(run_dir, run_id, config.epochs, progress):
         result = trainer.fit()
     path, metrics = _best(result)
     device = "cuda" if config.use_gpu and torch.cuda.is_available() else "cpu"
@@ -259,16 +259,20 @@ def train_cells(
     progress: Progress | None = None,
 ) -> list[TrainOutcome]:
     """Train each cell in turn; a cell listed twice (same canonical key) is trained once. The run directory is
-    locked for the whole call (`snasray.rundir.run_lock`)."""
-    from snasray.search.cluster import connect
+    locked for the whole call (`snasray.rundir.run_lock`).
 
+    Ray: as `run_search` (the caller's initialised Ray is used and left running; otherwise connected here and
+    disconnected on return, settings restored). `--gpu` is checked before anything starts: on this machine for a
+    local run; on a cluster, a node with a GPU per worker, waited for when the autoscaler can add one.
+    """
+    check_train_devices(config.use_gpu, config.num_workers, address)
     check_data(config)  # the driver evaluates the best checkpoint on the test split, so it needs the data too
     # workers run in other folders: hand them the data's absolute location (not part of the recipe hash)
     config = config.with_overrides(data_dir=with_absolute_location(config.data_config()).data_dir)
     for cell in cells:  # refuse before any training starts
         _refuse_existing(Cell.parse(cell).canonical_key(), config, run_dir, resume)
-    with run_lock(run_dir):
-        connect(address)
+    with run_lock(run_dir), ray_session(address):
+        require_train_devices(config.use_gpu, config.num_workers)
         return _train_each(cells, config, run_dir, resume, progress)
 
 

@@ -50,8 +50,12 @@ def commented_local_variant() -> dict:
     return yaml.safe_load(re.sub(r"^# ?", "", match.group(1), flags=re.M))
 
 
-def shell_commands(config: dict) -> list[str]:
-    keys = ("initialization_commands", "setup_commands", "head_setup_commands", "worker_setup_commands")
+SETUP_KEYS = ("initialization_commands", "setup_commands", "head_setup_commands", "worker_setup_commands")
+START_KEYS = ("head_start_ray_commands", "worker_start_ray_commands")
+CPU_INDEX = "--index-url https://download.pytorch.org/whl/cpu"
+
+
+def shell_commands(config: dict, keys=SETUP_KEYS) -> list[str]:
     return [cmd for key in keys for cmd in config.get(key, [])]
 
 
@@ -86,7 +90,7 @@ def test_commented_local_variant_matches_local_file():
 @pytest.mark.parametrize("path", [AWS_CONFIG, LOCAL_CONFIG], ids=lambda p: p.name)
 def test_nodes_get_this_checkout_and_the_pinned_stack(path):
     config = load(path)
-    assert config["file_mounts"] == {"~/snasray": "."}
+    assert config["file_mounts"] == {"~/snasray": ".", "~/.ray/auth_token": "~/.ray/auth_token"}
     commands = "\n".join(shell_commands(config))
     assert "pip install -q -e ~/snasray" in commands
     assert f'"ray[default]=={ray.__version__}"' in commands, "the cluster must run the Ray that launches it"
@@ -96,7 +100,7 @@ def test_nodes_get_this_checkout_and_the_pinned_stack(path):
 
 @pytest.mark.parametrize("path", [AWS_CONFIG, LOCAL_CONFIG], ids=lambda p: p.name)
 def test_setup_commands_are_valid_shell(path):
-    for command in shell_commands(load(path)):
+    for command in shell_commands(load(path), SETUP_KEYS + START_KEYS):
         result = subprocess.run(["bash", "-n", "-c", command], capture_output=True, text=True)
         assert result.returncode == 0, f"{command}\n{result.stderr}"
 
@@ -195,3 +199,64 @@ def test_submit_script_runs_the_command_and_exits_with_its_code(command, snasray
         runpy.run_path(str(SUBMIT), run_name="__main__")
     assert exit_info.value.code == 3
     assert snasray_calls == [[command, "--address", "auto", "--out", "o"]]
+
+
+@pytest.mark.parametrize("path", [AWS_CONFIG, LOCAL_CONFIG], ids=lambda p: p.name)
+def test_ray_starts_with_token_authentication_and_a_loopback_dashboard(path):
+    """Explicit start commands (no provider default with --dashboard-host=0.0.0.0), the token on, the venv's ray."""
+    config = load(path)
+    head, worker = config["head_start_ray_commands"], config["worker_start_ray_commands"]
+    assert head[0] == worker[0] == "~/snasray-venv/bin/ray stop"
+    (head_start,) = [c for c in head if " start " in c]
+    (worker_start,) = [c for c in worker if " start " in c]
+    assert "RAY_AUTH_MODE=token ~/snasray-venv/bin/ray start --head --port=6379" in head_start
+    assert "--autoscaling-config=~/ray_bootstrap_config.yaml" in head_start
+    assert "--dashboard-host=127.0.0.1" in head_start and "0.0.0.0" not in " ".join(head + worker)
+    assert "RAY_AUTH_MODE=token ~/snasray-venv/bin/ray start --address=$RAY_HEAD_IP:6379" in worker_start
+    assert "chmod 600 ~/.ray/auth_token" in config["setup_commands"]
+    prepared = validate(load(path))
+    assert prepared["head_start_ray_commands"] == head and prepared["worker_start_ray_commands"] == worker
+
+
+@pytest.mark.parametrize("path", [AWS_CONFIG, LOCAL_CONFIG], ids=lambda p: p.name)
+def test_only_the_heads_bashrc_is_edited(path):
+    config = load(path)
+    assert not any("bashrc" in c for c in shell_commands(config, ("setup_commands", "worker_setup_commands")))
+    (line,) = [c for c in config["head_setup_commands"] if "bashrc" in c]
+    assert "export RAY_AUTH_MODE=token" in line
+
+
+def test_aws_cpu_head_gets_cpu_torch_and_gpu_workers_cuda_torch():
+    config = load(AWS_CONFIG)
+    head_torch = [c for c in config["head_setup_commands"] if "torch==" in c]
+    worker_torch = [c for c in config["worker_setup_commands"] if "torch==" in c]
+    assert len(head_torch) == 1 and CPU_INDEX in head_torch[0]
+    assert len(worker_torch) == 1 and "--index-url" not in worker_torch[0]
+    for commands in (config["head_setup_commands"], config["worker_setup_commands"]):
+        order = [i for i, c in enumerate(commands) if "torch==" in c or "-e ~/snasray" in c]
+        assert len(order) == 2 and "torch==" in commands[order[0]], "torch must be installed before snasray"
+
+
+@pytest.mark.parametrize(("gpu", "cpu_wheels"), [(True, False), (False, True)])
+def test_local_machines_get_cpu_torch_unless_a_gpu_answers(tmp_path, gpu, cpu_wheels):
+    """The local provider's torch command, run with a recording stand-in for the venv's python and nvidia-smi."""
+    (install,) = [c for c in load(LOCAL_CONFIG)["setup_commands"] if "torch==" in c]
+    venv_bin, tools = tmp_path / "snasray-venv" / "bin", tmp_path / "tools"
+    venv_bin.mkdir(parents=True)
+    tools.mkdir()
+    record = tmp_path / "pip-args"
+    (venv_bin / "python").write_text(f'#!/bin/sh\necho "$@" >> {record}\n')
+    (tools / "nvidia-smi").write_text(f"#!/bin/sh\nexit {0 if gpu else 9}\n")
+    for script in (venv_bin / "python", tools / "nvidia-smi"):
+        script.chmod(0o755)
+    env = {"HOME": str(tmp_path), "PATH": f"{tools}:/usr/bin:/bin"}
+    subprocess.run(["bash", "-c", install], env=env, check=True)
+    (args,) = record.read_text().splitlines()
+    assert args.startswith("-m pip install -q torch==") and (CPU_INDEX in args) == cpu_wheels
+
+
+def test_single_machine_local_cluster_is_valid():
+    config = copy.deepcopy(load(LOCAL_CONFIG))
+    config["provider"]["worker_ips"] = []
+    prepared = validate(config)
+    assert prepared["max_workers"] == 0
