@@ -23,8 +23,9 @@ TINY_TRAIN, TINY_VAL = 4, 2  # images per class
 
 @pytest.fixture(scope="session")
 def subset_path() -> Path:
-    if not SUBSET.is_file():
-        pytest.fail(f"shared data missing: {SUBSET}")
+    if not SUBSET.is_file():  # CI lays ../shared beside the clone; a user's clone may have no copy of it
+        message = f"the CIFAR-10 subset is not at {SUBSET} (set SNASRAY_CIFAR10_SUBSET)"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
     return SUBSET
 
 

@@ -1,6 +1,7 @@
 """Real searches on a local Ray instance: the store, deduplication, resume and fault tolerance."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import psutil
 import pytest
 
 from snasray.cli import main
+from snasray.data.offline import SAMPLE_PATH
 from snasray.score import ScoreConfig
 from snasray.search import SearchConfig, load_run, run_search
 
@@ -180,9 +182,12 @@ def test_missing_data_fails_before_anything_runs(capsys, tmp_path):
 
 
 def test_relative_data_paths_reach_the_workers(ray_local, tmp_path, capsys, monkeypatch):
-    subset = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "cifar10_subset.npz"
-    monkeypatch.chdir(tmp_path)
-    relative = os.path.relpath(subset.resolve(), tmp_path)
+    subset = tmp_path / "data" / "cifar10_subset.npz"  # the shipped sample holds the subset's arrays
+    subset.parent.mkdir()
+    shutil.copy(SAMPLE_PATH, subset)
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    relative = os.path.relpath(subset, tmp_path / "work")  # ../data/cifar10_subset.npz
     argv = [
         "search",
         "--budget",
@@ -205,7 +210,7 @@ def test_relative_data_paths_reach_the_workers(ray_local, tmp_path, capsys, monk
         "run",
     ]
     assert main(argv) == 0
-    table = pd.read_parquet(tmp_path / "run")
+    table = pd.read_parquet(tmp_path / "work" / "run")
     assert len(table) == 2 and (table["status"] == "ok").all()
 
 
