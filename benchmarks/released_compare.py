@@ -172,6 +172,7 @@ def released_args(model: dict) -> argparse.Namespace:
     )
 
 
+@torch.no_grad()  # the whole search runs under no_grad, model_snn.py:25
 def released_candidate(model_snn, functional, args, con_mat, batches, masks):
     """One candidate as the released search scores it (model_snn.py:49-87): (score, network).
 
