@@ -71,6 +71,7 @@ import numpy as np
 import torch
 from torch import nn
 
+import snasray
 from snasray.cells import Cell
 from snasray.score import ScoreConfig, Scorer, SpikeCollector, logdet_score
 
@@ -325,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"preset {args.preset} (C1={cfg.width}, H={cfg.hidden}, T={cfg.timesteps}), cell {PAPER_CELL}, "
         f"batch {args.batch_size} x {scorer.config.repeat}, one thread, torch {torch.__version__}, "
-        f"snasray layout {layout}, {platform.processor() or platform.machine()}"
+        f"snasray layout {layout} from {Path(snasray.__file__).parent}, {platform.processor() or platform.machine()}"
     )
 
     def released_run(pair: int):
