@@ -18,7 +18,7 @@ Run (without --released the benchmark says so and exits 0):
 
     ../released-venv/bin/python benchmarks/released_compare.py --released ../released --preset small --pairs 5
     ../released-venv/bin/python benchmarks/released_compare.py --released ../released --preset cifar10 \
-        --pairs 3 --warmup 0
+        --pairs 3 --warmup 0 --tolerance 1e-3
 
 The released code (commit 4980409) carries no licence: it is imported from the checkout, never copied.
 It is patched at run time, only while a released candidate runs, as follows:
@@ -50,7 +50,11 @@ Agreement: timed snasray candidates run in its default memory layout (`--layout`
 `ScoreConfig` has that option). In NCHW a pair counts when the two scores agree within 1e-5 relative.
 Channels-last convolutions round differently and flip a few spikes, so in that layout a pair gets 1e-3
 (`--tolerance` sets either), and the first pair's network is also scored by snasray in NCHW, outside
-the timing, which must agree within 1e-5.
+the timing, which must agree within 1e-5. At the paper's width the released code's own rounding bounds
+the agreement: it forms each call's kernel in float32, whose entries lie near N = 262,144 neurons, where
+float32 numbers are 1/32 apart, while the information is in differences of about 0.5 between entries;
+its score then moves by about 1e-3 relative (snasray's Gram counts are exact, its kernel float64). Hence
+`--tolerance 1e-3` at that preset.
 """
 
 from __future__ import annotations
