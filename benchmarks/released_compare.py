@@ -52,7 +52,7 @@ Channels-last convolutions round differently and flip a few spikes, so in that l
 (`--tolerance` sets either), and the first pair's network is also scored by snasray in NCHW, outside
 the timing, which must agree within 1e-5. At the paper's width the released code's own rounding bounds
 the agreement: it forms each call's kernel in float32, whose entries lie near N = 262,144 neurons, where
-float32 numbers are 1/32 apart, while the information is in differences of about 0.5 between entries;
+float32 numbers are 1/64 apart, while the information is in differences of about 0.5 between entries;
 its score then moves by about 1e-3 relative (snasray's Gram counts are exact, its kernel float64). Hence
 `--tolerance 1e-3` at that preset.
 """
