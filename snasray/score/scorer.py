@@ -27,7 +27,8 @@ class ScoreConfig:
     layout: the memory layout of images and network. "nchw" (the default) gives the spikes of a plain
     NCHW network, the released code's, bit for bit; "channels_last" rounds convolutions differently
     and flips up to a few percent of spikes near threshold (scores move by up to ~1e-3 relative), for
-    no consistent gain on the scaled presets (BENCHMARKS.md, "Spike Gram path and memory layout").
+    a speed gain of up to ~20% at width 16 that was not consistent across the loaded runs (BENCHMARKS.md
+    sections 5 and 6); NCHW already scores 1.9x faster than the released code.
     gram: how each spike Gram matrix is computed ("auto", "float32", "int8"; see `spike_gram`). Every
     path gives the same exact integer counts, so it never changes a score; "auto" picks the fastest
     by a short measurement per process.
