@@ -60,6 +60,8 @@ def problems_of(argv: list[str], setup: Callable[[Path], None] | None = None) ->
     home, real_init = os.getcwd(), ray.init
     out, err = io.StringIO(), io.StringIO()
     problems: list[str] = []
+    if ray.is_initialized():  # left by an earlier test: a case must show that the command itself starts no Ray
+        ray.shutdown()
     try:
         if setup:
             setup(folder)

@@ -167,7 +167,7 @@ def test_a_failed_start_leaves_nothing_and_the_corrected_command_runs(ray_local,
     one_line(capsys, "unknown score table 'no-such-table'")
     assert not run.exists()
     assert main(table_search(run, 4, "--gpus-per-worker", "1")) == 2  # Ray is up, the folder locked: then refused
-    one_line(capsys, "no GPU")
+    one_line(capsys, "no node of the Ray cluster has 1 GPU")
     assert not run.exists()
     write_run_file(run, SearchConfig(space="snasnet-forward", budget=3))  # what an older failed start left
     assert main(table_search(run, 4)) == 0
@@ -244,7 +244,7 @@ def test_resume_takes_flags_of_where_and_how_fast_and_the_run_own_settings():
     assert config.score.config_hash() == STORED.score.config_hash() and config.searcher_options == {"population": 8}
     with pytest.raises(UserError, match="--objective"):
         resumed_config(SearchConfig(searcher="nsga2", searcher_options={"objective": "firing_rate"}), given, Path("r"))
-    with pytest.raises(UserError, match="budget must be >= 1"):
+    with pytest.raises(UserError, match="budget must be an integer in 1..1,000,000,000, got 0"):
         resumed_config(STORED, {"budget": 0}, Path("run"))
 
 
