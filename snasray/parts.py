@@ -65,3 +65,16 @@ def _read_part(path: Path, schema: pa.Schema) -> pa.Table:
     except (pa.ArrowException, OSError) as err:
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ValueError(f"cannot read the store's part {path}: {reason}") from None
+
+
+SCORE_IDENTITY = ["key", "seed", "config_hash"]  # what a score is of: the latest attempt of each is current
+
+
+def latest_attempts(frame: pd.DataFrame) -> pd.DataFrame:
+    """The current row of each (key, seed, config_hash) of a score store's rows: its latest attempt, in the
+    order of the rows. Rows without an attempt number (schema version 1) count as, and are given, attempt 1."""
+    attempt = frame["attempt"].fillna(1) if "attempt" in frame else pd.Series(1, index=frame.index)
+    ranked = frame.assign(attempt=attempt.astype("int32").to_numpy(), _position=range(len(frame)))
+    ranked = ranked.sort_values(["attempt", "_position"], kind="stable")
+    ranked = ranked.drop_duplicates(SCORE_IDENTITY, keep="last")
+    return ranked.sort_values("_position").drop(columns="_position")

@@ -15,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from snasray.parts import latest_attempts
+
 RUN_FILE = "_run.json"
 MAX_RUN_FILE_BYTES = 2**20
 TRAINING_DIR = "_training"
@@ -90,7 +92,7 @@ def _load_run(run_dir: Path) -> pd.DataFrame:
         raise ValueError(f"{run_dir} holds no scored cells yet")
     frame = _read_parts(files)
     extra = {name: settings[name] for name in (*RUN_SETTINGS, *SCORE_SETTINGS)}
-    return _latest_attempts(frame).reset_index(drop=True).assign(run_dir=str(run_dir), **extra)
+    return latest_attempts(frame).reset_index(drop=True).assign(run_dir=str(run_dir), **extra)
 
 
 def _read_part(path: Path) -> pa.Table:
@@ -98,16 +100,6 @@ def _read_part(path: Path) -> pa.Table:
         return pq.read_table(path)
     except (OSError, ValueError) as err:  # pyarrow's errors are ValueErrors or OSErrors
         raise ValueError(f"cannot read the store's part {path}: {(str(err).splitlines() or [''])[0]}") from None
-
-
-def _latest_attempts(frame: pd.DataFrame) -> pd.DataFrame:
-    """The latest attempt of each (key, seed, config_hash), as ``snasray.search.store.latest_attempts`` (this
-    module does not import the search package); rows of schema version 1 count as attempt 1."""
-    attempt = frame["attempt"].fillna(1) if "attempt" in frame else pd.Series(1, index=frame.index)
-    frame = frame.assign(attempt=attempt.astype("int32").to_numpy(), _position=range(len(frame)))
-    frame = frame.sort_values(["attempt", "_position"], kind="stable")
-    frame = frame.drop_duplicates(["key", "seed", "config_hash"], keep="last")
-    return frame.sort_values("_position").drop(columns="_position")
 
 
 def load_training(*run_dirs: str | Path) -> pd.DataFrame:

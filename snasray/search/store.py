@@ -34,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from snasray.parts import normalise_row, read_parts, write_part
+from snasray.parts import latest_attempts, normalise_row, read_parts, write_part
 
 SCHEMA_VERSION = 2  # 2 added spikes_per_image, layer_neurons and attempt
 SCORE_SCHEMA = pa.schema(
@@ -69,16 +69,7 @@ SCORE_SCHEMA = pa.schema(
     ]
 )
 COLUMNS = SCORE_SCHEMA.names
-IDENTITY = ["key", "seed", "config_hash"]  # what a score is of; the latest attempt per identity is current
-
-
-def latest_attempts(frame: pd.DataFrame) -> pd.DataFrame:
-    """The current row of each (key, seed, config_hash): its latest attempt. Rows without an attempt number
-    (schema version 1) count as attempt 1. Keeps the order of the remaining rows."""
-    attempt = frame["attempt"].fillna(1) if "attempt" in frame else pd.Series(1, index=frame.index)
-    ranked = frame.assign(_attempt=attempt.to_numpy(), _position=range(len(frame)))
-    ranked = ranked.sort_values(["_attempt", "_position"], kind="stable").drop_duplicates(IDENTITY, keep="last")
-    return ranked.sort_values("_position").drop(columns=["_attempt", "_position"])
+__all__ = ["COLUMNS", "SCHEMA_VERSION", "SCORE_SCHEMA", "ScoreStore", "latest_attempts"]
 
 
 class ScoreStore:
