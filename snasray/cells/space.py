@@ -188,6 +188,8 @@ def parse_space(text: str, source: str = "<space>") -> SearchSpace:
     if not 3 <= nodes <= 6:
         raise ValueError(f"{source}: field 'nodes' must be 3..6, got {shown(nodes)}")
     op_names = need("ops", list)
+    if len(set(map(repr, op_names))) < len(op_names):
+        raise ValueError(f"{source}: field 'ops' names an op twice: {shown(op_names)}")
     try:
         ops = tuple(sorted({op_by_name(n if isinstance(n, str) else shown(n)).id for n in op_names} | {0}))
     except ValueError as err:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from snasray.cli.common import user_input
+from snasray.devices import check_local_out
 from snasray.limits import MAX_COUNT, check_count
 
 
@@ -17,6 +18,7 @@ def register(commands) -> None:
 def _report(args) -> int:
     from snasray.report import write_report
 
+    check_local_out(args.out)
     user_input(lambda: check_count("--top-k", args.top_k, 1, MAX_COUNT))
     report = user_input(lambda: write_report(args.run_dir, args.out, args.top_k))
     print(f"report on {report.cells} cells; best cell {report.best_key}")

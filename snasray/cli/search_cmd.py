@@ -176,6 +176,11 @@ def resumed_config(config, given: dict[str, object], run_dir: Path):
             f"--resume {run_dir} cannot take {named}: they change what is proposed or scored; the run keeps its"
             f" own settings (see {run_dir}/_run.json), or start a new search with another --out"
         )
+    if given.get("budget", config.budget) < config.budget:
+        raise UserError(
+            f"--resume {run_dir} --budget {given['budget']}: the run's budget is {config.budget}; a resume can raise"
+            " it, not lower it (the cells already scored stay in the store)"
+        )
     data_dir = given.get("data_dir")
     score = replace(
         config.score,
@@ -197,6 +202,8 @@ def _search(args) -> int:
         target = args.resume if isinstance(args.resume, str) else args.out
         if not target:
             raise UserError("--resume needs the run directory (--resume RUN_DIR)")
+        if args.out and Path(args.out).resolve() != Path(target).resolve():
+            raise UserError(f"--resume {target} and --out {args.out} name two folders; a resume writes into its run")
         run_dir = Path(target)
         run_id, stored = load_run(run_dir)
         config = resumed_config(stored, given_options(getattr(args, "argv", [])), run_dir)

@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from snasray.limits import MAX_TIMESTEPS, check_count
+
+# Upper bounds of the integer settings: far above the paper's networks, low enough that a damaged checkpoint or
+# config cannot ask for a network that never finishes or fills the memory.
+MODEL_LIMITS = {
+    "width": 4096,
+    "hidden": 65_536,
+    "population": 1000,
+    "stem_stride": 64,
+    "timesteps": MAX_TIMESTEPS,
+    "second_avgpool": 64,
+}
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -19,9 +32,9 @@ class ModelConfig:
     surrogate_alpha: float = 2.0
 
     def __post_init__(self) -> None:
-        for name in ("width", "hidden", "population", "stem_stride", "timesteps", "second_avgpool"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"model setting {name} must be >= 1, got {getattr(self, name)}")
+        """Raises ValueError for a setting outside `MODEL_LIMITS` or a dropout outside [0, 1)."""
+        for name, high in MODEL_LIMITS.items():
+            check_count(f"model setting {name}", getattr(self, name), 1, high)
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 

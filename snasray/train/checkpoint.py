@@ -7,9 +7,7 @@ rebuilds its network (`load_network`).
 from __future__ import annotations
 
 import json
-import pickle
 import random
-import zipfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -119,8 +117,8 @@ def read_state(path: str | Path, device: torch.device | str = "cpu") -> dict:
     folder = _folder(path)
     try:
         state = torch.load(folder / STATE_FILE, map_location=device, weights_only=True)
-    except (OSError, RuntimeError, EOFError, ValueError, pickle.UnpicklingError, zipfile.BadZipFile) as err:
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+    except Exception as err:  # noqa: BLE001 - torch's unpickler raises many kinds (KeyError, struct.error, ...)
+        reason = str(err).splitlines()[0][:160] if str(err) else type(err).__name__
         raise UserError(f"corrupt checkpoint {folder}: {STATE_FILE} is unreadable ({reason})") from None
     if not isinstance(state, dict) or "model" not in state:
         raise UserError(f"corrupt checkpoint {folder}: {STATE_FILE} holds no model state")

@@ -133,7 +133,9 @@ def checkpoint(meta: dict | str | None, state: object) -> callable:
             (folder / "ck" / META_FILE).write_text(json.dumps(meta))
         elif isinstance(meta, str):
             (folder / "ck" / META_FILE).write_text(meta)
-        if state is not None:
+        if isinstance(state, bytes):
+            (folder / "ck" / STATE_FILE).write_bytes(state)
+        elif state is not None:
             torch.save(state, folder / "ck" / STATE_FILE)
 
     return setup
@@ -155,3 +157,15 @@ def test_checkpoint_with_meta_of_other_json_is_refused(refused, meta):
 @given(state=other_states)
 def test_checkpoint_with_other_state_is_refused(refused, state):
     refused(["evaluate", "--checkpoint", "ck"], checkpoint(None, state))
+
+
+@settings(BAD, max_examples=12)
+@given(state=st.binary(max_size=64) | st.text(max_size=30).map(str.encode))
+def test_checkpoint_whose_state_is_not_a_torch_file_is_refused(refused, state):
+    refused(["evaluate", "--checkpoint", "ck"], checkpoint(None, state))
+
+
+@pytest.mark.parametrize("setting", ["timesteps", "width", "hidden", "population", "second_avgpool"])
+def test_checkpoint_asking_for_a_network_too_large_to_build_is_refused(refused, setting):
+    meta = {**META, "model_config": {**META["model_config"], setting: 10**9}}
+    refused(["evaluate", "--checkpoint", "ck"], checkpoint(meta, None))

@@ -115,3 +115,8 @@ def test_sixteen_megabyte_space_file_is_refused(refused, command):
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_space_path_that_is_a_folder_is_refused(refused, command):
     refused(COMMANDS[command], lambda folder: (folder / "space.yaml").mkdir())
+
+
+@pytest.mark.parametrize("ops", [["none", "none", "skip"], ["skip", "conv3x3", "skip"]])
+def test_space_file_naming_an_op_twice_is_refused(refused, ops):
+    refused(COMMANDS["count"], writes("space.yaml", yaml.safe_dump({**VALID, "ops": ops})))

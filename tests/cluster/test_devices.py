@@ -95,11 +95,11 @@ def test_cli_gpu_without_a_gpu_is_one_line(argv, capsys, tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == []
 
 
-@pytest.mark.parametrize("command", ["search", "train"])
+@pytest.mark.parametrize("command", ["search", "train", "report"])
 def test_cli_uri_out_is_one_line_and_writes_nothing(command, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    source = ["--cell", CELL] if command == "train" else []
-    assert main([command, *source, "--dataset", "synthetic", "--out", "s3://bucket/run"]) == 2
+    source = {"train": ["--cell", CELL, "--dataset", "synthetic"], "search": ["--dataset", "synthetic"]}
+    assert main([command, *source.get(command, ["run"]), "--out", "s3://bucket/run"]) == 2
     assert "s3://bucket/run" in _one_line(capsys)
     assert list(tmp_path.iterdir()) == []
 

@@ -213,6 +213,17 @@ def test_resume_refuses_flags_that_change_what_is_scored(tmp_path, capsys, flags
     assert (run / "_run.json").read_text() == before
 
 
+def test_resume_refuses_a_lower_budget_and_a_second_folder(tmp_path, capsys):
+    run = tmp_path / "run"
+    write_run_file(run, STORED)
+    before = (run / "_run.json").read_text()
+    assert main(["search", "--resume", str(run), "--budget", "4"]) == 2
+    one_line(capsys, "the run's budget is 8; a resume can raise it, not lower it")
+    assert main(["search", "--resume", str(run), "--out", str(tmp_path / "other")]) == 2
+    one_line(capsys, "name two folders")
+    assert (run / "_run.json").read_text() == before and not (tmp_path / "other").exists()
+
+
 def test_every_search_option_is_taken_refused_or_no_setting_on_resume():
     dests = set(given_options([])) | set(vars(build_parser().parse_args(["search"]))) - {"command", "run"}
     assert dests == {*RESUME_TAKES, *RESUME_REFUSES, *RESUME_OTHER}
