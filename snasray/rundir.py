@@ -42,12 +42,14 @@ def io_error(action: str, path: Path, err: OSError) -> UserError:
 
 @contextmanager
 def run_lock(run_dir: str | Path) -> Iterator[Path]:
-    """Hold the lock of `run_dir` (created if missing) for the ``with`` block; yields the resolved folder.
+    """Hold the lock of `run_dir` (created if missing) for the ``with`` block; yields the resolved folder. A folder
+    this call created and left holding nothing but the lock (a start that failed before writing) is removed.
 
     Raises RunDirInUse (a UserError: one line, exit 2) at once when another process holds it, and UserError
     when the folder or the lock file cannot be created. Released on any exit, exceptions included.
     """
     run_dir = Path(run_dir).resolve()
+    created = not run_dir.exists()
     with _guard:
         if run_dir in _held:
             fd, depth = _held[run_dir]
@@ -62,6 +64,8 @@ def run_lock(run_dir: str | Path) -> Iterator[Path]:
             if depth > 1:
                 _held[run_dir] = (fd, depth - 1)
             else:
+                if created:
+                    remove_empty_run_dir(run_dir)  # still under the lock
                 os.close(fd)  # releases the flock
 
 

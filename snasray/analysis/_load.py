@@ -9,6 +9,7 @@ attempt 1).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -77,9 +78,10 @@ def run_settings(run_dir: str | Path) -> dict:
     return {"run_id": run_id, **config, **score}
 
 
-def load_runs(*run_dirs: str | Path) -> pd.DataFrame:
+def load_runs(*run_dirs: str | Path | Iterable[str | Path]) -> pd.DataFrame:
     """The current score rows of one or more runs (the latest attempt of each cell, see ``snasray.search.store``),
-    with `run_dir` and the run settings as extra columns."""
+    with `run_dir` and the run settings as extra columns. Takes run directories, or lists of them."""
+    run_dirs = [d for item in run_dirs for d in ([item] if isinstance(item, (str, Path)) else item)]
     if not run_dirs:
         raise ValueError("load_runs needs at least one run directory")
     return pd.concat([_load_run(Path(d)) for d in run_dirs], ignore_index=True)

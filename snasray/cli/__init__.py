@@ -12,7 +12,7 @@ EXIT_USER_ERROR = 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2
-        raise UserError(f"{self.prog}: {message}")
+        raise UserError(message if self.prog == "snasray" else f"{self.prog}: {message}")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -176,7 +176,7 @@ def resumed_config(config, given: dict[str, object], run_dir: Path):
             f"--resume {run_dir} cannot take {named}: they change what is proposed or scored; the run keeps its"
             f" own settings (see {run_dir}/_run.json), or start a new search with another --out"
         )
-    if given.get("budget", config.budget) < config.budget:
+    if 1 <= given.get("budget", config.budget) < config.budget:  # a budget below 1 is refused as any other
         raise UserError(
             f"--resume {run_dir} --budget {given['budget']}: the run's budget is {config.budget}; a resume can raise"
             " it, not lower it (the cells already scored stay in the store)"

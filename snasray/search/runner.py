@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from snasray.cells import load_space
 from snasray.data import with_absolute_location
 from snasray.devices import check_search_devices, require_search_devices
 from snasray.errors import UserError
-from snasray.rundir import check_new_run_dir, io_error, remove_empty_run_dir, run_lock
+from snasray.rundir import check_new_run_dir, io_error, run_lock
 from snasray.score import ScoreConfig, Scorer, make_scorer
 from snasray.score.table import table_path
 from snasray.search.cluster import ray_session, worker_slots
@@ -196,10 +195,9 @@ def run_search(
     searcher = _check_inputs(config, score, address)
     if not resuming:
         check_new_run_dir(run_dir, RUN_FILE)
-    with run_lock(run_dir), ExitStack() as session:
-        try:
-            round_size = _claim(run_dir, resuming)
-            session.enter_context(ray_session(address))
+    with run_lock(run_dir):  # removes the folder it created if a failed start leaves it empty
+        round_size = _claim(run_dir, resuming)
+        with ray_session(address):
             require_search_devices(config.score.device, config.gpus_per_worker)
             workers = config.workers or worker_slots(config)
             if config.workers and config.gpus_per_worker:
@@ -207,10 +205,7 @@ def run_search(
             run_id = run_id or uuid.uuid4().hex[:12]
             round_size = round_size or workers * config.cells_per_trial
             _write_run_file(run_dir, run_id, config, round_size)
-        except BaseException:
-            remove_empty_run_dir(run_dir)  # only a folder this call created holds nothing but the lock
-            raise
-        return _search(config, score, searcher, run_dir, run_id, workers, round_size, progress)
+            return _search(config, score, searcher, run_dir, run_id, workers, round_size, progress)
 
 
 def _claim(run_dir: Path, resuming: bool) -> int | None:

@@ -20,6 +20,8 @@ def runs(tiny_runs) -> pd.DataFrame:
 def test_load_runs_adds_the_run_settings(runs, tiny_runs):
     assert sa.run_settings(tiny_runs["random"])["budget"] == BUDGET
     assert len(runs) == 2 * BUDGET and set(runs["searcher"]) == {"random", "evolution"}
+    as_list = sa.load_runs([tiny_runs["random"], tiny_runs["evolution"]])
+    pd.testing.assert_frame_equal(as_list, runs)
     assert (runs["budget"] == BUDGET).all() and (runs["batch_size"] == 16).all() and (runs["repeat"] == 1).all()
     assert (runs["cells_per_trial"] == 2).all() and runs["timesteps"].isna().all()
     assert set(runs["run_dir"]) == {str(tiny_runs["random"]), str(tiny_runs["evolution"])}

@@ -75,3 +75,8 @@ def test_console_script_exit_code():
     proc = subprocess.run([sys.executable, "-m", "snasray", "space", "show", "99"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.startswith("snasray: error:") and proc.stderr.count("\n") == 1
+
+
+def test_an_unknown_argument_is_one_line_without_a_doubled_prefix(capsys):
+    assert main(["space", "count", "--space", "snasnet-forward", "extra"]) == 2
+    assert capsys.readouterr().err == "snasray: error: unrecognized arguments: extra\n"
