@@ -9,6 +9,9 @@ from snasray.search.loop import SearchLoop
 
 
 class ProgressLine:
+    """At most one line every `every` seconds on stderr (rewritten in place on a terminal). Silent until `begin`:
+    the cells a resumed search replays from its store are shown as done, not counted in the rate."""
+
     def __init__(self, budget: int, every: float = 2.0) -> None:
         self.budget, self.every = budget, every
         self.start = time.monotonic()
@@ -23,10 +26,15 @@ class ProgressLine:
     def tty(self) -> bool:
         return self.stream.isatty()
 
+    def begin(self, loop: SearchLoop) -> None:
+        """Start counting the rate from the loop's evaluations now, and show the first line at once."""
+        self.start, self.start_evaluations, self.last = time.monotonic(), loop.evaluations, 0.0
+        self(loop)
+
     def __call__(self, loop: SearchLoop) -> None:
         now = time.monotonic()
         if self.start_evaluations is None:
-            self.start_evaluations = loop.evaluations
+            return  # the store is being replayed
         done = loop.evaluations
         if now - self.last < self.every and done < self.budget:
             return

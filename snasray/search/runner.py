@@ -243,7 +243,9 @@ def _search(
     trial_config = {"score_config": asdict(score), "seed": config.seed, "run_fields": run_fields}
     line = ProgressLine(config.budget) if progress else None
     dispatcher = Dispatcher.remote()
-    adapter = RoundSearcher(loop, store, trial_config, dispatcher, line)
+    adapter = RoundSearcher(loop, store, trial_config, dispatcher, line)  # replays the store's rounds
+    if line:
+        line.begin(loop)
     resources = {"cpu": config.cpus_per_worker, "gpu": config.gpus_per_worker}
     attempt = len(list((run_dir / "_tune").glob("attempt-*"))) if (run_dir / "_tune").exists() else 0
     tuner = tune.Tuner(
