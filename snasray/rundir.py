@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -23,6 +24,8 @@ from pathlib import Path
 from snasray.errors import UserError
 
 LOCK_FILE = ".snasray-lock"
+RUN_FILE = "_run.json"  # a search's settings, written once its start has been checked
+MAX_RUN_FILE_BYTES = 2**20
 PSEUDO_FILE_SYSTEMS = (Path("/proc"), Path("/sys"))
 _SHOWN_ENTRIES = 5
 
@@ -32,6 +35,36 @@ _guard = threading.Lock()
 
 class RunDirInUse(UserError):
     """Another process holds the run directory's lock."""
+
+
+def read_run_json(run_dir: str | Path) -> dict:
+    """The run file of `run_dir`, parsed: a JSON object with a string ``run_id`` and a ``config`` object that holds
+    a ``score`` object. Reads no torch or Ray, so the analysis loaders share it with the search.
+
+    Raises FileNotFoundError when there is no run file, and ValueError (one line: "PATH is damaged (REASON); it
+    is not a run file snasray wrote") for one over MAX_RUN_FILE_BYTES, not UTF-8 text, not JSON, or of another shape.
+    """
+    path = Path(run_dir) / RUN_FILE
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    try:
+        if path.stat().st_size > MAX_RUN_FILE_BYTES:
+            raise ValueError(f"larger than {MAX_RUN_FILE_BYTES:,} bytes")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not isinstance(data.get("run_id"), str):
+            raise ValueError("no run_id")
+        if not isinstance(data.get("config"), dict) or not isinstance(data["config"].get("score"), dict):
+            raise ValueError("no search settings")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is damaged (not text); it is not a run file snasray wrote") from None
+    except (OSError, ValueError) as err:
+        raise ValueError(damaged_run_file(path, err)) from None
+    return data
+
+
+def damaged_run_file(path: Path, err: Exception) -> str:
+    reason = (str(err).splitlines() or [type(err).__name__])[0][:160]
+    return f"{path} is damaged ({reason}); it is not a run file snasray wrote"
 
 
 def io_error(action: str, path: Path, err: OSError) -> UserError:
@@ -116,16 +149,16 @@ def check_output_folder(path: Path, flag: str = "--out") -> None:
         raise UserError(f"{flag} {path} is a file, not a folder")
 
 
-def check_new_run_dir(run_dir: Path, marker: str, flag: str = "--out") -> None:
+def check_new_run_dir(run_dir: Path, flag: str = "--out") -> None:
     """Refuse, with one line, a path that cannot become a run directory; writes nothing.
 
-    A run directory is a missing or empty folder, or one that holds `marker` (a run). Refused: a file, a path on
+    A run directory is a missing or empty folder, or one that holds a run file (a run). Refused: a file, a path on
     /proc or /sys, and a folder that holds other files (the first few named). Permissions and read-only file
     systems are found when the folder is created (see `run_lock`).
     """
     path = Path(run_dir)
     check_output_folder(path, flag)
-    if not path.is_dir() or (path / marker).exists():
+    if not path.is_dir() or (path / RUN_FILE).exists():
         return
     try:
         entries = sorted(p.name for p in path.iterdir() if p.name != LOCK_FILE)

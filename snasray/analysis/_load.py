@@ -8,7 +8,6 @@ attempt 1).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -17,9 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from snasray.parts import latest_attempts
+from snasray.rundir import RUN_FILE, read_run_json
 
-RUN_FILE = "_run.json"
-MAX_RUN_FILE_BYTES = 2**20
 TRAINING_DIR = "_training"
 TRAINING_COLUMNS = (
     "schema_version",
@@ -55,23 +53,16 @@ def run_settings(run_dir: str | Path) -> dict:
     """The run's id and its `SearchConfig` as a flat dict (score settings lifted to the top level).
 
     Raises ValueError, one line, for a folder without a run file or with a damaged one."""
-    path = Path(run_dir) / RUN_FILE
-    if not path.is_file():
-        raise ValueError(f"{run_dir} is not a run directory (no {RUN_FILE}); make one with `snasray search --out`")
     try:
-        if path.stat().st_size > MAX_RUN_FILE_BYTES:
-            raise ValueError(f"larger than {MAX_RUN_FILE_BYTES:,} bytes")
-        data = json.loads(path.read_text(encoding="utf-8"))
-        config = dict(data["config"])
-        score = dict(config.pop("score"))
-        run_id = data["run_id"]
-    except UnicodeDecodeError:
-        raise ValueError(f"{path} is damaged (not text); it is not a run file snasray wrote") from None
-    except (OSError, ValueError, TypeError, KeyError, AttributeError) as err:
-        reason = (str(err).splitlines() or [type(err).__name__])[0][:160]
+        data = read_run_json(run_dir)
+    except FileNotFoundError:
         raise ValueError(
-            f"{path} is damaged ({type(err).__name__}: {reason}); it is not a run file snasray wrote"
+            f"{run_dir} is not a run directory (no {RUN_FILE}); make one with `snasray search --out`"
         ) from None
+    config = dict(data["config"])
+    score = dict(config.pop("score"))
+    run_id = data["run_id"]
+    path = Path(run_dir) / RUN_FILE
     missing = [name for name in (*RUN_SETTINGS, *SCORE_SETTINGS) if name not in {**config, **score}]
     if missing:
         raise ValueError(f"{path} is damaged (no {missing[0]}); it is not a run file snasray wrote")

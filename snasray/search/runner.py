@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from dataclasses import asdict, dataclass, field, replace
@@ -16,7 +15,7 @@ from snasray.cells import load_space
 from snasray.data import with_absolute_location
 from snasray.devices import check_search_devices, require_search_devices
 from snasray.errors import UserError
-from snasray.rundir import check_new_run_dir, io_error, run_lock
+from snasray.rundir import RUN_FILE, check_new_run_dir, damaged_run_file, io_error, read_run_json, run_lock
 from snasray.score import ScoreConfig, Scorer, make_scorer
 from snasray.score.table import table_path
 from snasray.search.cluster import ray_session, worker_slots
@@ -27,9 +26,6 @@ from snasray.search.searchers import CellSearcher, check_options, make_searcher
 from snasray.search.store import ScoreStore, latest_attempts
 from snasray.search.trial import score_cells
 from snasray.search.tune_adapter import RoundSearcher
-
-RUN_FILE = "_run.json"
-MAX_RUN_FILE_BYTES = 2**20
 
 
 @dataclass(frozen=True)
@@ -94,26 +90,19 @@ class SearchOutcome:
 def read_run_file(run_dir: Path) -> dict:
     """The run file's content: run_id, config (a `SearchConfig`) and round_size (None in runs made before it
     was stored). Raises UserError, one line, for a missing, damaged or foreign run file."""
-    path = Path(run_dir) / RUN_FILE
-    if not path.is_file():
-        raise UserError(f"{run_dir} holds no search to resume (no {RUN_FILE})")
     try:
-        if path.stat().st_size > MAX_RUN_FILE_BYTES:
-            raise ValueError(f"larger than {MAX_RUN_FILE_BYTES:,} bytes")
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or not isinstance(data.get("run_id"), str):
-            raise ValueError("no run_id")
-        if not isinstance(data.get("config"), dict) or not isinstance(data["config"].get("score"), dict):
-            raise ValueError("no search settings")
+        data = read_run_json(run_dir)
+    except FileNotFoundError:
+        raise UserError(f"{run_dir} holds no search to resume (no {RUN_FILE})") from None
+    except ValueError as err:
+        raise UserError(str(err)) from None
+    try:
         round_size = data.get("round_size")
         if round_size is not None and (not isinstance(round_size, int) or round_size < 1):
             raise ValueError(f"round_size {round_size!r}")
         config = SearchConfig.from_json(data["config"])
-    except UnicodeDecodeError:
-        raise UserError(f"{path} is damaged (not text); it is not a run file snasray wrote") from None
-    except (OSError, ValueError, TypeError) as err:
-        reason = (str(err).splitlines() or [type(err).__name__])[0][:160]
-        raise UserError(f"{path} is damaged ({reason}); it is not a run file snasray wrote") from None
+    except (ValueError, TypeError) as err:  # settings that SearchConfig refuses
+        raise UserError(damaged_run_file(Path(run_dir) / RUN_FILE, err)) from None
     return {"run_id": data["run_id"], "config": config, "round_size": round_size}
 
 
@@ -194,7 +183,7 @@ def run_search(
     score = _worker_score_config(config)
     searcher = _check_inputs(config, score, address)
     if not resuming:
-        check_new_run_dir(run_dir, RUN_FILE)
+        check_new_run_dir(run_dir)
     with run_lock(run_dir):  # removes the folder it created if a failed start leaves it empty
         round_size = _claim(run_dir, resuming)
         with ray_session(address):
