@@ -37,10 +37,15 @@ def normalise_row(row: Mapping, schema: pa.Schema, version: int) -> dict:
 
 def write_part(directory: Path, rows: list[dict], schema: pa.Schema, prefix: str) -> Path:
     """Write rows as one new Parquet file, atomically."""
+    return write_table(directory, pa.Table.from_pylist(rows, schema=schema), prefix)
+
+
+def write_table(directory: Path, table: pa.Table, prefix: str) -> Path:
+    """Write a table as one new Parquet file ``PREFIX-<time ns>-<random>.parquet``, atomically: under a hidden
+    temporary name, synced, then renamed."""
     directory.mkdir(parents=True, exist_ok=True)
     name = f"{prefix}-{time.time_ns()}-{uuid.uuid4().hex[:8]}.parquet"
     temporary = directory / f".{name}.tmp"
-    table = pa.Table.from_pylist(rows, schema=schema)
     pq.write_table(table, temporary)
     with open(temporary, "rb") as handle:
         os.fsync(handle.fileno())
@@ -54,9 +59,17 @@ def read_parts(directory: Path, schema: pa.Schema, prefix: str) -> pd.DataFrame:
     Raises ValueError, one line naming the file, for a part that is not Parquet (truncated, zero bytes, foreign).
     """
     files = sorted(directory.glob(f"{prefix}-*.parquet")) if directory.is_dir() else []
+    return read_files(files, schema).to_pandas()
+
+
+def read_files(files: list[Path], schema: pa.Schema) -> pa.Table:
+    """The rows of the Parquet `files`, in their order, under `schema` (a column a file lacks reads as null).
+
+    Raises ValueError, one line naming the file, for a part that is not Parquet.
+    """
     if not files:
-        return schema.empty_table().to_pandas()
-    return pa.concat_tables(_read_part(f, schema) for f in files).to_pandas()
+        return schema.empty_table()
+    return pa.concat_tables(_read_part(f, schema) for f in files)
 
 
 def _read_part(path: Path, schema: pa.Schema) -> pa.Table:

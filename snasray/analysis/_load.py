@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from snasray.generations import score_part_files
 from snasray.parts import latest_attempts
 from snasray.rundir import RUN_FILE, read_run_json
 
@@ -80,7 +81,7 @@ def load_runs(*run_dirs: str | Path | Iterable[str | Path]) -> pd.DataFrame:
 
 def _load_run(run_dir: Path) -> pd.DataFrame:
     settings = run_settings(run_dir)
-    files = sorted(run_dir.glob("scores-*.parquet"))
+    files = score_part_files(run_dir)
     if not files:
         raise ValueError(f"{run_dir} holds no scored cells yet")
     frame = _read_parts(files)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -123,10 +124,6 @@ def _write_run_file(run_dir: Path, run_id: str, config: SearchConfig, round_size
         raise io_error("write the run file in", run_dir, err) from None
 
 
-def _has_rows(run_dir: Path) -> bool:
-    return any(run_dir.glob("scores-*.parquet"))
-
-
 def _worker_score_config(config: SearchConfig) -> ScoreConfig:
     """The score config the workers get: on cuda with GPUs, the data and the table at absolute paths (workers
     run in other folders). None of these enter the config hash."""
@@ -165,7 +162,8 @@ def run_search(
     before that leaves no folder behind (or the folder as it was); a folder that holds a run file but no rows
     (an older failed start) is taken over by a new search. A resume writes the settings it was given (a larger
     budget, other workers or data location) into the run file and keeps the run's round size, so the searcher
-    proposes what the run would have proposed.
+    proposes what the run would have proposed. A search that ends well merges its store's parts into one file
+    before it releases the lock (`snasray.generations`).
 
     Ray: the one this process already initialised is used and left running; otherwise the search connects as
     `snasray.search.cluster.connect(address)` does (a cluster, or a private local instance) and disconnects on
@@ -194,14 +192,27 @@ def run_search(
             run_id = run_id or uuid.uuid4().hex[:12]
             round_size = round_size or workers * config.cells_per_trial
             _write_run_file(run_dir, run_id, config, round_size)
-            return _search(config, score, searcher, run_dir, run_id, workers, round_size, progress)
+            outcome = _search(config, score, searcher, run_dir, run_id, workers, round_size, progress)
+        _compact_after_search(run_dir)  # still under the lock, after the last write
+        return outcome
+
+
+def _compact_after_search(run_dir: Path) -> None:
+    """Merge the run's parts; a full disk leaves them as they are (the store reads complete either way)."""
+    try:
+        ScoreStore(run_dir).compact()
+    except OSError as err:
+        warnings.warn(
+            f"{run_dir}: parts not merged ({err.strerror or err}); merge later with: snasray compact {run_dir}",
+            stacklevel=2,
+        )
 
 
 def _claim(run_dir: Path, resuming: bool) -> int | None:
     """Under the lock: the round size of the run to resume, or check that a new search may use the folder."""
     if resuming:
         return read_run_file(run_dir)["round_size"]
-    if (run_dir / RUN_FILE).exists() and _has_rows(run_dir):
+    if (run_dir / RUN_FILE).exists() and ScoreStore(run_dir).has_rows():
         raise UserError(f"{run_dir} already holds a search; pass --resume to continue it or choose another --out")
     return None
 

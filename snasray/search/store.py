@@ -1,13 +1,15 @@
 """The Parquet store: one row per scoring attempt of a cell, the single source of truth of a run.
 
-A run directory holds part files ``scores-*.parquet`` (read them all with
+A run directory holds part files ``scores/scores-*.parquet`` (read them all with
 ``pandas.read_parquet(run_dir)``, also while a search runs; see `snasray.parts`) and private entries
-whose names start with "_" or ".", which pyarrow skips.
+whose names start with "_" or ".", which pyarrow skips. ``scores`` links to the current generation of parts;
+a compaction (at the end of a search, or ``snasray compact``) merges them into one file and switches the link:
+see `snasray.generations` for the layout and what a concurrent reader sees.
 
 Every row carries the ``schema_version`` it was written with. Parts of an older version lack the columns
 added since; `ScoreStore.read` and ``snasray.analysis.load_runs`` give them NaN (floats) or null.
 ``pandas.read_parquet(run_dir)`` takes its columns from the first part, so on a run continued across
-versions it drops the newer columns: read such a run with one of those two.
+versions it drops the newer columns until the run is compacted: the merged file has every column.
 
 Spike statistics, per image of the scoring batches and averaged over the repeats: ``firing_rate`` (spikes
 per neuron and timestep), ``layer_rates``, ``synops``, ``spikes_per_image`` (spikes summed over all
@@ -28,13 +30,16 @@ Schema versions: 1 had neither ``attempt`` (its rows read as attempt 1) nor the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
-from snasray.parts import latest_attempts, normalise_row, read_parts, write_part
+from snasray.errors import UserError
+from snasray.generations import Compaction, compact_locked, part_directory, score_part_files
+from snasray.parts import latest_attempts, normalise_row, read_files, write_part
+from snasray.rundir import RUN_FILE, run_lock
 
 SCHEMA_VERSION = 2  # 2 added spikes_per_image, layer_neurons and attempt
 SCORE_SCHEMA = pa.schema(
@@ -69,7 +74,7 @@ SCORE_SCHEMA = pa.schema(
     ]
 )
 COLUMNS = SCORE_SCHEMA.names
-__all__ = ["COLUMNS", "SCHEMA_VERSION", "SCORE_SCHEMA", "ScoreStore", "latest_attempts"]
+__all__ = ["COLUMNS", "SCHEMA_VERSION", "SCORE_SCHEMA", "Compaction", "ScoreStore", "compact_run", "latest_attempts"]
 
 
 class ScoreStore:
@@ -78,11 +83,14 @@ class ScoreStore:
 
     def append(self, rows: Iterable[Mapping]) -> Path | None:
         rows = [normalise_row({"attempt": 1, **r}, SCORE_SCHEMA, SCHEMA_VERSION) for r in rows]
-        return write_part(self.run_dir, rows, SCORE_SCHEMA, "scores") if rows else None
+        return write_part(part_directory(self.run_dir), rows, SCORE_SCHEMA, "scores") if rows else None
+
+    def has_rows(self) -> bool:
+        return bool(score_part_files(self.run_dir))
 
     def read(self) -> pd.DataFrame:
         """Every row, every attempt, in the order of the part files. Raises ValueError for an unreadable part."""
-        frame = read_parts(self.run_dir, SCORE_SCHEMA, "scores")
+        frame = read_files(score_part_files(self.run_dir), SCORE_SCHEMA).to_pandas()
         frame["attempt"] = frame["attempt"].fillna(1).astype("int32")  # schema version 1 parts: attempt 1
         return frame
 
@@ -95,3 +103,20 @@ class ScoreStore:
         frame = self.current()
         frame = frame[(frame["config_hash"] == config_hash) & (frame["seed"] == seed)]
         return {row["key"]: row for row in frame.to_dict("records")}
+
+    def compact(self) -> Compaction:
+        """Merge the parts into one file (`snasray.generations.compact_locked`); the caller holds the run's lock."""
+        return compact_locked(self.run_dir, SCORE_SCHEMA)
+
+
+def compact_run(run_dir: str | Path, on_step: Callable[[str], None] | None = None) -> Compaction:
+    """Take the run's lock and merge its score parts into one file (see `snasray.generations`).
+
+    Raises UserError when `run_dir` is not a run directory, RunDirInUse (a UserError) when a search or a training
+    holds it, and ValueError, one line, for an unreadable part (the store is then left as it was).
+    """
+    run_dir = Path(run_dir)
+    if not (run_dir / RUN_FILE).is_file() and not ScoreStore(run_dir).has_rows():
+        raise UserError(f"{run_dir} is not a run directory (no {RUN_FILE}); make one with `snasray search --out`")
+    with run_lock(run_dir) as locked:
+        return compact_locked(locked, SCORE_SCHEMA, on_step)

@@ -306,7 +306,7 @@ def top_cells(run_dir: str | Path, k: int) -> list[dict]:
         raise UserError(f"--top-k must be >= 1, got {k}")
     table = ScoreStore(run_dir).current()
     if table.empty:
-        raise UserError(f"{run_dir} holds no scored cells (no scores-*.parquet)")
+        raise UserError(f"{run_dir} holds no scored cells (no score parts)")
     ok = table[(table["status"] == "ok") & table["score"].map(lambda s: s is not None and math.isfinite(s))]
     ranked = ok.sort_values("score", ascending=False, kind="stable").drop_duplicates("key")
     if k > len(ranked):
