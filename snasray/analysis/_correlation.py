@@ -113,7 +113,9 @@ def top_k_hit_rate(
 
     `reference` is the true quality of cells, higher is better: a Series indexed by key, or a frame with a
     `key` column and `column` (e.g. one recipe of `trained_accuracy(training)`). Only cells the reference knows
-    are ranked; ties at the reference's cut-off count as inside. NaN when no scored cell is in the reference.
+    are ranked. A cell is inside the top only when fewer than the cut-off's number of cells are at least as good
+    (ties at the cut-off are not hits: two trained cells at the same accuracy have no top 50 %). Undefined, NaN,
+    when fewer than k scored cells are in the reference.
     """
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
@@ -124,8 +126,8 @@ def top_k_hit_rate(
     if not truth.index.is_unique:
         raise ValueError("the reference holds several values for one key (several recipes?); pass one per key")
     top_scored = [key for key in ranked_cells(df)["key"] if key in truth.index][:k]
-    if not top_scored:
+    if len(top_scored) < k:
         return math.nan
     cut = max(1, math.ceil(len(truth) * percent / 100))
-    inside = truth.rank(ascending=False, method="min") <= cut
+    inside = truth.rank(ascending=False, method="max") <= cut
     return float(np.mean([bool(inside[key]) for key in top_scored]))

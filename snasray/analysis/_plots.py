@@ -10,6 +10,28 @@ from snasray.analysis._pareto import pareto_front
 from snasray.analysis._scores import finite_scores
 
 SIZE = (6.4, 4.0)
+SCORE_LABEL = "score, log|det K|"
+AXIS_LABELS = {  # each column's quantity and unit, as the axes name them
+    "score": SCORE_LABEL,
+    "firing_rate": "firing rate (spikes per neuron per timestep)",
+    "synops": "synaptic operations per image",
+    "spikes_per_image": "spikes per image",
+    "params": "parameters",
+    "test_acc": "final test accuracy (%)",
+    "val_acc": "final validation accuracy (%)",
+}
+PERCENT_COLUMNS = ("test_acc", "val_acc", "train_acc")  # stored as fractions in [0, 1], drawn in percent
+
+
+def axis_label(column: str) -> str:
+    """The axis label of a store column: its quantity and unit (the column's name where none is known)."""
+    return AXIS_LABELS.get(column, column.replace("_", " "))
+
+
+def legend_label(hue: str, value: object, n: int) -> str:
+    """A readable legend entry: recipes by name where the frame carries one, else a short hash; with n."""
+    text = f"recipe {str(value)[:8]}" if hue == "recipe_hash" else str(value)
+    return f"{text} (n = {n})"
 
 
 def plot_best_so_far(curves: pd.DataFrame) -> Figure:
@@ -20,7 +42,7 @@ def plot_best_so_far(curves: pd.DataFrame) -> Figure:
     for (searcher, run_id), curve in curves.groupby(["searcher", "run_id"], sort=True):
         label = searcher if runs_per_searcher[searcher] == 1 else f"{searcher} {run_id[:6]}"
         ax.step(curve["evaluation"], curve["best_score"], where="post", label=label)
-    ax.set(xlabel="cells evaluated", ylabel="best score so far", title="Best score so far")
+    ax.set(xlabel="cells evaluated", ylabel=f"best {SCORE_LABEL} so far", title="Best score so far (higher is better)")
     ax.legend()
     return fig
 
@@ -34,7 +56,8 @@ def plot_score_histogram(df: pd.DataFrame, bins: int = 20) -> Figure:
     for searcher, group in finite.groupby("searcher", sort=True):
         ax.hist(group["score"].astype(float), bins=edges, alpha=0.6, label=searcher)
     left_out = len(df) - len(finite)
-    ax.set(xlabel="score (log|det K|)", ylabel="cells", title=f"Score distribution ({left_out} non-finite or failed)")
+    title = f"Score distribution (n = {len(finite)} finite; {left_out} non-finite or failed)"
+    ax.set(xlabel=SCORE_LABEL, ylabel="cells", title=title)
     if len(finite):
         ax.legend()
     return fig
@@ -46,20 +69,59 @@ def plot_pareto(df: pd.DataFrame, cost: str = "firing_rate") -> Figure:
     ax = fig.subplots()
     finite = finite_scores(df)
     front = pareto_front(df, cost)
-    ax.scatter(finite[cost], finite["score"], s=14, alpha=0.5, label="cells")
-    ax.step(front[cost], front["score"], where="post", color="C3", marker="o", label=f"Pareto front ({len(front)})")
-    ax.set(xlabel=cost.replace("_", " "), ylabel="score", title=f"Score against {cost.replace('_', ' ')}")
+    ax.scatter(finite[cost], finite["score"], s=14, alpha=0.5, label=f"cells (n = {len(finite)})")
+    ax.step(front[cost], front["score"], where="post", color="C3", marker="o", label=f"Pareto front (n = {len(front)})")
+    ax.set(xlabel=axis_label(cost), ylabel=SCORE_LABEL, title=f"Score against {cost.replace('_', ' ')}")
+    ax.annotate(
+        "better: higher score, lower cost",
+        xy=(0.02, 0.98),
+        xytext=(0.2, 0.8),
+        xycoords="axes fraction",
+        ha="left",
+        va="top",
+        arrowprops={"arrowstyle": "->"},
+    )
+    ax.legend(loc="lower right")
+    return fig
+
+
+def plot_scatter(
+    frame: pd.DataFrame, x: str, y: str, title: str = "", hue: str = "searcher", classes: int | None = None
+) -> Figure:
+    """`y` against `x`, one colour per value of the `hue` column where the frame has one; axes named with their
+    units (`AXIS_LABELS`), accuracies in percent, n in the title and the legend. With `classes`, an accuracy axis
+    gets the chance line at 100 / classes %."""
+    fig = Figure(figsize=SIZE, layout="constrained")
+    ax = fig.subplots()
+    groups = frame.groupby(hue, sort=True) if hue in frame else [("cells", frame)]
+    scale = {c: 100.0 if c in PERCENT_COLUMNS else 1.0 for c in (x, y)}
+    for value, group in groups:
+        ax.scatter(
+            group[x] * scale[x], group[y] * scale[y], s=14, alpha=0.7, label=legend_label(hue, value, len(group))
+        )
+    if classes and y in PERCENT_COLUMNS:
+        ax.axhline(100 / classes, color="grey", linestyle="--", label=f"chance ({100 / classes:.3g} %)")
+    if classes and x in PERCENT_COLUMNS:
+        ax.axvline(100 / classes, color="grey", linestyle="--", label=f"chance ({100 / classes:.3g} %)")
+    ax.set(xlabel=axis_label(x), ylabel=axis_label(y), title=f"{title or f'{y} against {x}'} (n = {len(frame)})")
     ax.legend()
     return fig
 
 
-def plot_scatter(frame: pd.DataFrame, x: str, y: str, title: str = "", hue: str = "searcher") -> Figure:
-    """`y` against `x`, one colour per value of the `hue` column where the frame has one."""
+def plot_hit_rates(rates: dict[int, float], trained: int, percent: float) -> Figure:
+    """Bars of `top_k_hit_rate` by k; an undefined rate (fewer than k trained cells) is marked, not drawn."""
     fig = Figure(figsize=SIZE, layout="constrained")
     ax = fig.subplots()
-    groups = frame.groupby(hue, sort=True) if hue in frame else [("cells", frame)]
-    for label, group in groups:
-        ax.scatter(group[x], group[y], s=14, alpha=0.7, label=label)
-    ax.set(xlabel=x, ylabel=y, title=title or f"{y} against {x}")
-    ax.legend()
+    ks = list(rates)
+    values = [rates[k] * 100 if rates[k] == rates[k] else 0.0 for k in ks]
+    ax.bar([str(k) for k in ks], values, color="C0")
+    for position, k in enumerate(ks):
+        if rates[k] != rates[k]:
+            ax.text(position, 1, f"undefined\n(n < {k})", ha="center", va="bottom")
+    ax.set(
+        xlabel="k (best-scored cells)",
+        ylabel=f"hit rate: share in the trained top {percent:g} % (%)",
+        ylim=(0, 105),
+        title=f"Top-k hit rate (n = {trained} trained cells)",
+    )
     return fig
