@@ -55,11 +55,12 @@ def _link(run_dir: Path) -> Path:
 
 
 def current_generation(run_dir: str | Path) -> Path | None:
-    """The folder of the current generation (its own path, not through the link), or None before the first part."""
+    """The folder of the current generation (its own path, not through the link), or None before the first part.
+    A run copied by a tool that follows links has a folder ``scores`` instead: that folder."""
     link = _link(Path(run_dir))
-    if not link.is_symlink():
-        return None
-    return link.parent / os.readlink(link)
+    if link.is_symlink():
+        return link.parent / os.readlink(link)
+    return link if link.is_dir() else None
 
 
 def part_directory(run_dir: str | Path) -> Path:
@@ -108,7 +109,7 @@ def compact_locked(run_dir: str | Path, schema: pa.Schema, on_step: Callable[[st
     """
     run_dir = Path(run_dir)
     step = on_step or (lambda name: None)
-    current = current_generation(run_dir)
+    current = _adopt_copied_folder(run_dir)
     _remove_leftovers(run_dir, current)
     step("cleaned")
     files = score_part_files(run_dir)
@@ -135,6 +136,21 @@ def compact_locked(run_dir: str | Path, schema: pa.Schema, on_step: Callable[[st
 
 def _number(generation: Path | None) -> int:
     return int(generation.name.removeprefix("gen-")) if generation else 0
+
+
+def _adopt_copied_folder(run_dir: Path) -> Path | None:
+    """The current generation; a copied run's ``scores`` folder is first moved into a generation and linked (for
+    that one move, plain pandas sees no parts: run ``snasray compact`` on a copy before reading it concurrently)."""
+    link = _link(run_dir)
+    if link.is_symlink() or not link.is_dir():
+        return current_generation(run_dir)
+    root = run_dir / GENERATIONS_DIR
+    numbers = [_number(p) for p in root.glob("gen-*")] if root.is_dir() else []
+    generation = root / _GENERATION.format(max(numbers, default=0) + 1)
+    root.mkdir(exist_ok=True)
+    os.rename(link, generation)
+    _switch_link(run_dir, generation)
+    return generation
 
 
 def _switch_link(run_dir: Path, generation: Path, step: Callable[[str], None] = lambda name: None) -> None:

@@ -67,6 +67,7 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None, top_k: 
             "",
             *(f"![{name[:-4].replace('_', ' ')}]({name})" for name in figures),
             "",
+            *_trained_cells_section(df, training),
             *_correlation_section(df, training),
             *_pareto_section(df),
         ]
@@ -146,6 +147,39 @@ def _top_cells_section(df: pd.DataFrame, k: int = 10) -> list[str]:
         f" {int((stats['backward_edges'] > 0).sum())} of {len(stats)} cells have at least one",
         "",
     ]
+
+
+def trained_cells_table(df: pd.DataFrame, training: pd.DataFrame) -> pd.DataFrame:
+    """One row per trained cell and recipe, best score first: cell (canonical key), recipe, score (log|det K|),
+    final test accuracy in percent (mean over seeds), epochs trained (most over its seeds), trainings (seeds)."""
+    accuracy = analysis.trained_accuracy(training)
+    columns = ["cell", "recipe", "score", "test accuracy %", "epochs", "trainings"]
+    if accuracy.empty:
+        return pd.DataFrame(columns=columns)
+    epochs = training[training["kind"] == "epoch"].groupby(["recipe_hash", "key", "seed"])["epoch"].max()
+    epochs = epochs.groupby(["recipe_hash", "key"]).max().rename("epochs")
+    scores = analysis.ranked_cells(df).set_index("key")["score"]
+    table = accuracy.join(epochs, on=["recipe_hash", "key"]).join(scores, on="key")
+    table = table.sort_values("score", ascending=False, kind="stable", na_position="last")
+    return pd.DataFrame(
+        {
+            "cell": table["key"],
+            "recipe": table["recipe_hash"].str[:8],
+            "score": table["score"].astype(float),
+            "test accuracy %": table["test_acc"].astype(float) * 100,
+            "epochs": table["epochs"].fillna(0).astype(int),
+            "trainings": table["trainings"].astype(int),
+        }
+    ).reset_index(drop=True)[columns]
+
+
+def _trained_cells_section(df: pd.DataFrame, training: pd.DataFrame) -> list[str]:
+    table = trained_cells_table(df, training)
+    lines = ["## Trained cells", ""]
+    if table.empty:
+        return [*lines, "None yet: train the best cells with `snasray train --run RUN_DIR`.", ""]
+    formats = {"score": ".4f", "test accuracy %": ".2f"}
+    return [*lines, f"{len(table)} trained cell(s), best score first.", "", *markdown_table(table, formats), ""]
 
 
 def _correlation_section(df: pd.DataFrame, training: pd.DataFrame) -> list[str]:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -198,3 +199,17 @@ def test_readers_during_compactions_see_one_generation_whole(tmp_path):
             assert not doubled and floor <= rows <= written[0]
     for _, err in seen["errors"]:  # a file of a generation that a compaction retired (or removed) during the read
         assert isinstance(err, FileNotFoundError) or "No such file" in str(err), err
+
+
+def test_a_run_copied_with_its_link_followed_reads_and_compacts(tmp_path):
+    run = make_run(tmp_path / "run")
+    compact_run(run)
+    ScoreStore(run).append([row(70)])
+    copy = Path(shutil.copytree(run, tmp_path / "copy"))  # follows the link: "scores" becomes a folder
+    assert not (copy / SCORES_LINK).is_symlink()
+    before = snapshot(copy)
+    assert len(before[0]) == len(pd.read_parquet(copy)) == 9
+    compact_run(copy)
+    assert (copy / SCORES_LINK).is_symlink() and len(score_part_files(copy)) == 1
+    assert_same(before, snapshot(copy))
+    assert len(pd.read_parquet(copy)) == 9
