@@ -7,6 +7,7 @@ from snasray.analysis._pareto import COSTS, pareto_front
 from snasray.analysis._plots import (
     AXIS_LABELS,
     axis_label,
+    dataset_classes,
     plot_best_so_far,
     plot_hit_rates,
     plot_pareto,
@@ -21,6 +22,7 @@ __all__ = [
     "EDGE_OPS",
     "axis_label",
     "best_so_far",
+    "dataset_classes",
     "finite_scores",
     "load_runs",
     "load_training",

@@ -23,6 +23,14 @@ AXIS_LABELS = {  # each column's quantity and unit, as the axes name them
 PERCENT_COLUMNS = ("test_acc", "val_acc", "train_acc")  # stored as fractions in [0, 1], drawn in percent
 
 
+def dataset_classes(dataset: str) -> int:
+    """The number of classes of a data set (``dataset`` column of the store): chance accuracy is 100 / it %.
+    Raises ValueError for an unknown data set."""
+    from snasray.data.specs import dataset_spec
+
+    return dataset_spec(dataset).num_classes
+
+
 def axis_label(column: str) -> str:
     """The axis label of a store column: its quantity and unit (the column's name where none is known)."""
     return AXIS_LABELS.get(column, column.replace("_", " "))
