@@ -11,6 +11,7 @@ import pytest
 
 from snasray import analysis as sa
 from snasray.cli import main
+from snasray.generations import score_part_files
 from snasray.model import model_preset
 from snasray.search import SCHEMA_VERSION, SCORE_SCHEMA, ScoreStore
 
@@ -32,7 +33,7 @@ def _rewrite_as_version_1(run_dir) -> int:
     """Rewrite every score part of a run as the version-1 store wrote it: no spike counts, no neuron counts."""
     old = pa.schema([f for f in SCORE_SCHEMA if f.name not in SINCE_V1])
     rows = 0
-    for part in sorted(run_dir.glob("scores-*.parquet")):
+    for part in score_part_files(run_dir):
         table = pq.read_table(part).drop_columns(list(SINCE_V1))
         version = pa.array([1] * len(table), pa.int16())
         pq.write_table(table.set_column(0, "schema_version", version).cast(old), part)
@@ -42,7 +43,7 @@ def _rewrite_as_version_1(run_dir) -> int:
 
 def test_a_version_1_run_still_loads_reports_and_takes_new_rows(run_copy, capsys):
     rows = _rewrite_as_version_1(run_copy)
-    assert "spikes_per_image" not in pq.read_schema(next(run_copy.glob("scores-*.parquet"))).names
+    assert "spikes_per_image" not in pq.read_schema(score_part_files(run_copy)[0]).names
     frames = {"store": ScoreStore(run_copy).read(), "analysis": sa.load_runs(run_copy)}
     for frame in frames.values():
         assert len(frame) == rows and (frame["schema_version"] == 1).all()

@@ -18,6 +18,7 @@ from snasray import analysis
 from snasray.cli import build_parser, main
 from snasray.cli.search_cmd import RESUME_OTHER, RESUME_REFUSES, RESUME_TAKES, given_options, resumed_config
 from snasray.errors import UserError
+from snasray.generations import score_part_files
 from snasray.rundir import LOCK_FILE, RunDirInUse, run_lock
 from snasray.score import ScoreConfig
 from snasray.score.table import table_path
@@ -381,7 +382,7 @@ def test_a_real_full_disk_is_one_line_and_the_run_resumes_once_space_is_freed(ra
         run = mount / "run"
         assert main(table_search(run, 60, "--cells-per-trial", "1")) == 2
         one_line(capsys, "No space left on device")
-        stored = len(pd.read_parquet(run)) if any(run.glob("scores-*.parquet")) else 0
+        stored = len(pd.read_parquet(run)) if score_part_files(run) else 0
         subprocess.run(["mount", "-o", "remount,size=64m", str(mount)], check=True)
         assert main(["search", "--resume", str(run)]) == 0
         assert f"({60 - stored} scored now)" in capsys.readouterr().out

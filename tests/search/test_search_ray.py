@@ -15,6 +15,7 @@ import pytest
 
 from snasray.cli import main
 from snasray.data.offline import SAMPLE_PATH
+from snasray.generations import score_part_files
 from snasray.score import ScoreConfig
 from snasray.search import SearchConfig, load_run, run_search
 
@@ -78,7 +79,7 @@ def test_killed_driver_resumes_to_the_same_best_cell(ray_local, tmp_path):
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.time() + 120
-        while len(list(run_dir.glob("scores-*.parquet"))) < 2 and time.time() < deadline:
+        while len(score_part_files(run_dir)) < 2 and time.time() < deadline:
             time.sleep(0.1)
         proc.kill()  # SIGKILL: no clean-up in the driver
         proc.wait()
