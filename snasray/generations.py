@@ -67,11 +67,17 @@ def part_directory(run_dir: str | Path) -> Path:
     """The folder that new score parts go to: the current generation, made (with its link) if there is none."""
     run_dir = Path(run_dir)
     generation = current_generation(run_dir)
-    if generation is None:
-        generation = run_dir / GENERATIONS_DIR / _GENERATION.format(1)
+    if generation is None:  # a new name: a folder a killed compaction left is not adopted
+        generation = _next_generation(run_dir)
         generation.mkdir(parents=True, exist_ok=True)
         _switch_link(run_dir, generation)
     return generation
+
+
+def _next_generation(run_dir: Path) -> Path:
+    root = run_dir / GENERATIONS_DIR
+    numbers = [_number(p) for p in root.glob("gen-*")] if root.is_dir() else []
+    return root / _GENERATION.format(max(numbers, default=0) + 1)
 
 
 def score_part_files(run_dir: str | Path) -> list[Path]:
@@ -117,7 +123,7 @@ def compact_locked(run_dir: str | Path, schema: pa.Schema, on_step: Callable[[st
     if len(files) <= 1 and not legacy:
         return Compaction(len(files), 0, None)
     table = read_files(files, schema)
-    generation = run_dir / GENERATIONS_DIR / _GENERATION.format(_number(current) + 1)
+    generation = _next_generation(run_dir)
     generation.mkdir(parents=True)
     write_table(generation, table, PREFIX)
     if legacy:
@@ -144,10 +150,8 @@ def _adopt_copied_folder(run_dir: Path) -> Path | None:
     link = _link(run_dir)
     if link.is_symlink() or not link.is_dir():
         return current_generation(run_dir)
-    root = run_dir / GENERATIONS_DIR
-    numbers = [_number(p) for p in root.glob("gen-*")] if root.is_dir() else []
-    generation = root / _GENERATION.format(max(numbers, default=0) + 1)
-    root.mkdir(exist_ok=True)
+    generation = _next_generation(run_dir)
+    generation.parent.mkdir(exist_ok=True)
     os.rename(link, generation)
     _switch_link(run_dir, generation)
     return generation
