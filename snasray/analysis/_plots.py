@@ -36,10 +36,16 @@ def axis_label(column: str) -> str:
     return AXIS_LABELS.get(column, column.replace("_", " "))
 
 
-def legend_label(hue: str, value: object, n: int) -> str:
-    """A readable legend entry: recipes by name where the frame carries one, else a short hash; with n."""
-    text = f"recipe {str(value)[:8]}" if hue == "recipe_hash" else str(value)
-    return f"{text} (n = {n})"
+def legend_label(hue: str, value: object, group: pd.DataFrame) -> str:
+    """A readable legend entry with its n: a recipe by its name where the rows carry one (a ``recipe`` column),
+    else by the first 8 characters of its hash."""
+    n = len(group)
+    if hue != "recipe_hash":
+        return f"{value} (n = {n})"
+    short = str(value)[:8]
+    if "recipe" in group and group["recipe"].notna().any():
+        return f"{group['recipe'].dropna().iloc[0]} recipe {short} (n = {n})"
+    return f"recipe {short} (n = {n})"
 
 
 def plot_best_so_far(curves: pd.DataFrame) -> Figure:
@@ -104,9 +110,7 @@ def plot_scatter(
     groups = frame.groupby(hue, sort=True) if hue in frame else [("cells", frame)]
     scale = {c: 100.0 if c in PERCENT_COLUMNS else 1.0 for c in (x, y)}
     for value, group in groups:
-        ax.scatter(
-            group[x] * scale[x], group[y] * scale[y], s=14, alpha=0.7, label=legend_label(hue, value, len(group))
-        )
+        ax.scatter(group[x] * scale[x], group[y] * scale[y], s=14, alpha=0.7, label=legend_label(hue, value, group))
     if classes and y in PERCENT_COLUMNS:
         ax.axhline(100 / classes, color="grey", linestyle="--", label=f"chance ({100 / classes:.3g} %)")
     if classes and x in PERCENT_COLUMNS:

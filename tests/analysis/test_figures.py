@@ -85,6 +85,9 @@ def test_accuracy_in_percent_with_chance_line_recipe_legend_and_n():
     assert set(chance.get_ydata()) == {10.0}
     assert legend_texts(ax) == ["recipe 98765432 (n = 1)", "recipe abcdef01 (n = 2)", "chance (10 %)"]
     assert sa.dataset_classes("cifar100") == 100
+    named = trained.assign(recipe=["paper", "paper", "short"])
+    ax = axes(sa.plot_scatter(named, "score", "test_acc", hue="recipe_hash"))
+    assert legend_texts(ax) == ["short recipe 98765432 (n = 1)", "paper recipe abcdef01 (n = 2)"]
 
 
 def test_other_columns_keep_their_units():
