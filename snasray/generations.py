@@ -22,6 +22,8 @@ that runs during a compaction sees:
 - A run of the older layout (parts in RUN itself) is migrated by its first compaction: between the rename and
   the removal of the root parts, plain pandas sees both (the package's readers skip the root parts the new
   generation lists in ``_absorbed.json``).
+- A run copied by a tool that follows links (``shutil.copytree``, ``cp -rL``) has a folder ``scores``; its first
+  compaction moves it to ``_store/gen-000000`` and links it: between the two, plain pandas sees no parts.
 
 Crash safety: every step before the rename writes only under names pyarrow skips or into a generation that is
 not current; after it, the merged file is complete. The next compaction (at the end of the next search, or
@@ -37,6 +39,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pyarrow as pa
 
@@ -48,6 +51,9 @@ ABSORBED_FILE = "_absorbed.json"
 PREFIX = "scores"
 _NEW_LINK = ".scores.new"
 _GENERATION = "gen-{:06d}"
+READ_TRIES = 5
+T = TypeVar("T")
+_ADOPTED = _GENERATION.format(0)  # a copied run's "scores" folder, moved here to be linked
 
 
 def _link(run_dir: Path) -> Path:
@@ -56,11 +62,15 @@ def _link(run_dir: Path) -> Path:
 
 def current_generation(run_dir: str | Path) -> Path | None:
     """The folder of the current generation (its own path, not through the link), or None before the first part.
-    A run copied by a tool that follows links has a folder ``scores`` instead: that folder."""
+    A run copied by a tool that follows links has a folder ``scores`` instead: that folder (or, once moved to be
+    linked, `_ADOPTED`)."""
     link = _link(Path(run_dir))
     if link.is_symlink():
         return link.parent / os.readlink(link)
-    return link if link.is_dir() else None
+    if link.is_dir():
+        return link
+    adopted = link.parent / GENERATIONS_DIR / _ADOPTED
+    return adopted if adopted.is_dir() else None
 
 
 def part_directory(run_dir: str | Path) -> Path:
@@ -91,6 +101,17 @@ def score_part_files(run_dir: str | Path) -> list[Path]:
     return sorted([f for f in legacy if f.name not in absorbed] + files, key=lambda f: f.name)
 
 
+def read_score_parts(run_dir: str | Path, read: Callable[[list[Path]], T]) -> T:
+    """``read(score_part_files(run_dir))``, listed and read again when a part vanished meanwhile (a compaction
+    retired its generation and a later one removed it). Raises FileNotFoundError after `READ_TRIES` such reads."""
+    for _ in range(READ_TRIES - 1):
+        try:
+            return read(score_part_files(run_dir))
+        except FileNotFoundError:
+            continue
+    return read(score_part_files(run_dir))
+
+
 def _absorbed(generation: Path) -> set[str]:
     path = generation / ABSORBED_FILE
     return set(json.loads(path.read_text())) if path.is_file() else set()
@@ -109,19 +130,21 @@ def compact_locked(run_dir: str | Path, schema: pa.Schema, on_step: Callable[[st
     """Merge every score part of `run_dir` into one Parquet file under `schema` (columns an older part lacks
     read as null), in a new generation that the ``scores`` link is switched to. The caller holds the run's
     lock (`snasray.rundir.run_lock`). `on_step`, if given, is called after each step with its name:
-    "cleaned", "written", "linked", "switched", "absorbed", "retired".
+    "adopted" (a copied run only), "cleaned", "written", "linked", "switched", "absorbed", "retired".
 
     Raises ValueError, one line naming the file, for an unreadable part; nothing is changed then.
     """
     run_dir = Path(run_dir)
     step = on_step or (lambda name: None)
-    current = _adopt_copied_folder(run_dir)
+    current = _adopt_copied_folder(run_dir, step)
     _remove_leftovers(run_dir, current)
     step("cleaned")
     files = score_part_files(run_dir)
     legacy = [f.name for f in files if f.parent == run_dir]
     if len(files) <= 1 and not legacy:
         return Compaction(len(files), 0, None)
+    if current is None:  # the older layout: an empty generation is linked first, so a link exists from here on
+        current = part_directory(run_dir)
     table = read_files(files, schema)
     generation = _next_generation(run_dir)
     generation.mkdir(parents=True)
@@ -144,17 +167,21 @@ def _number(generation: Path | None) -> int:
     return int(generation.name.removeprefix("gen-")) if generation else 0
 
 
-def _adopt_copied_folder(run_dir: Path) -> Path | None:
-    """The current generation; a copied run's ``scores`` folder is first moved into a generation and linked (for
-    that one move, plain pandas sees no parts: run ``snasray compact`` on a copy before reading it concurrently)."""
+def _adopt_copied_folder(run_dir: Path, step: Callable[[str], None]) -> Path | None:
+    """The current generation; a copied run's ``scores`` folder is first moved to `_ADOPTED` and linked. Between
+    the move and the link plain pandas sees no parts (`current_generation` still finds them): compact a copy
+    before reading it concurrently."""
     link = _link(run_dir)
     if link.is_symlink() or not link.is_dir():
         return current_generation(run_dir)
-    generation = _next_generation(run_dir)
-    generation.parent.mkdir(exist_ok=True)
-    os.rename(link, generation)
-    _switch_link(run_dir, generation)
-    return generation
+    root = run_dir / GENERATIONS_DIR
+    shutil.rmtree(root, ignore_errors=True)  # copies of generations: the current one is the "scores" folder
+    root.mkdir()
+    adopted = root / _ADOPTED
+    os.rename(link, adopted)
+    step("adopted")
+    _switch_link(run_dir, adopted)
+    return adopted
 
 
 def _switch_link(run_dir: Path, generation: Path, step: Callable[[str], None] = lambda name: None) -> None:
@@ -171,11 +198,13 @@ def _remove_leftovers(run_dir: Path, current: Path | None, keep: Path | None = N
     """Remove generations other than `current` (and `keep`), a half-made link, and root parts `current` absorbed.
     A retired generation is kept (`keep`) until the next compaction, for readers that resolved it."""
     (run_dir / _NEW_LINK).unlink(missing_ok=True)
+    if current is None:
+        return  # no generation is current yet: nothing is known to be a leftover
     root = run_dir / GENERATIONS_DIR
     for folder in root.iterdir() if root.is_dir() else []:
         if folder not in (current, keep):
             shutil.rmtree(folder, ignore_errors=True)
-    for name in _absorbed(current) if current else set():
+    for name in _absorbed(current):
         (run_dir / name).unlink(missing_ok=True)
 
 

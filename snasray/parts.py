@@ -65,7 +65,8 @@ def read_parts(directory: Path, schema: pa.Schema, prefix: str) -> pd.DataFrame:
 def read_files(files: list[Path], schema: pa.Schema) -> pa.Table:
     """The rows of the Parquet `files`, in their order, under `schema` (a column a file lacks reads as null).
 
-    Raises ValueError, one line naming the file, for a part that is not Parquet.
+    Raises ValueError, one line naming the file, for a part that is not Parquet, and FileNotFoundError for one
+    that was removed after it was listed.
     """
     if not files:
         return schema.empty_table()
@@ -76,6 +77,8 @@ def _read_part(path: Path, schema: pa.Schema) -> pa.Table:
     try:
         return pq.read_table(path, schema=schema)
     except (pa.ArrowException, OSError) as err:
+        if isinstance(err, FileNotFoundError) or not path.exists():
+            raise FileNotFoundError(path) from None  # removed meanwhile: not damaged
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ValueError(f"cannot read the store's part {path}: {reason}") from None
 

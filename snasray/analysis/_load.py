@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from snasray.generations import score_part_files
+from snasray.generations import read_score_parts
 from snasray.parts import latest_attempts
 from snasray.rundir import RUN_FILE, read_run_json
 
@@ -81,10 +81,9 @@ def load_runs(*run_dirs: str | Path | Iterable[str | Path]) -> pd.DataFrame:
 
 def _load_run(run_dir: Path) -> pd.DataFrame:
     settings = run_settings(run_dir)
-    files = score_part_files(run_dir)
-    if not files:
+    frame = read_score_parts(run_dir, _read_parts)
+    if frame is None:
         raise ValueError(f"{run_dir} holds no scored cells yet")
-    frame = _read_parts(files)
     extra = {name: settings[name] for name in (*RUN_SETTINGS, *SCORE_SETTINGS)}
     return latest_attempts(frame).reset_index(drop=True).assign(run_dir=str(run_dir), **extra)
 
@@ -93,6 +92,8 @@ def _read_part(path: Path) -> pa.Table:
     try:
         return pq.read_table(path)
     except (OSError, ValueError) as err:  # pyarrow's errors are ValueErrors or OSErrors
+        if isinstance(err, FileNotFoundError) or not path.exists():
+            raise FileNotFoundError(path) from None  # removed meanwhile: read_score_parts lists again
         raise ValueError(f"cannot read the store's part {path}: {(str(err).splitlines() or [''])[0]}") from None
 
 
@@ -107,8 +108,10 @@ def load_training(*run_dirs: str | Path) -> pd.DataFrame:
     return frame.drop_duplicates(["run_id", "kind", "epoch"], keep="last").reset_index(drop=True)
 
 
-def _read_parts(files: list[Path]) -> pd.DataFrame:
-    """The rows of Parquet parts of one store, whatever schema version each was written with."""
+def _read_parts(files: list[Path]) -> pd.DataFrame | None:
+    """The rows of Parquet parts of one store, whatever schema version each was written with; None for no parts."""
+    if not files:
+        return None
     table = pa.concat_tables([_read_part(f) for f in files], promote_options="permissive")
     frame = table.to_pandas()
     return frame.assign(**{name: value for name, value in COLUMNS_SINCE_V1.items() if name not in frame})

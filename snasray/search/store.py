@@ -37,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 
 from snasray.errors import UserError
-from snasray.generations import Compaction, compact_locked, part_directory, score_part_files
+from snasray.generations import Compaction, compact_locked, part_directory, read_score_parts, score_part_files
 from snasray.parts import latest_attempts, normalise_row, read_files, write_part
 from snasray.rundir import RUN_FILE, run_lock
 
@@ -90,7 +90,7 @@ class ScoreStore:
 
     def read(self) -> pd.DataFrame:
         """Every row, every attempt, in the order of the part files. Raises ValueError for an unreadable part."""
-        frame = read_files(score_part_files(self.run_dir), SCORE_SCHEMA).to_pandas()
+        frame = read_score_parts(self.run_dir, lambda files: read_files(files, SCORE_SCHEMA)).to_pandas()
         frame["attempt"] = frame["attempt"].fillna(1).astype("int32")  # schema version 1 parts: attempt 1
         return frame
 
