@@ -13,9 +13,10 @@ A search appends parts to the current generation. `compact_locked` merges every 
 generation and then switches the link with ``os.replace`` (one atomic rename over the old link). What a reader
 that runs during a compaction sees:
 
-- The package's readers (`score_part_files`) resolve the link once and read the generation's folder by its own
-  path, so they read the old parts or the merged file, never both or neither; a retired generation stays on disk
-  until the next compaction, so a read that resolved it finishes.
+- The package's readers (`read_score_parts`: `ScoreStore.read`, ``snasray.analysis.load_runs``) resolve the
+  link once and read the generation's folder by its own path, so they read the old parts or the merged file,
+  never both or neither. A retired generation stays on disk until the next compaction, so a read that resolved
+  it finishes; should two compactions pass during one read, it lists again.
 - ``pandas.read_parquet(RUN)`` lists ``RUN/scores/`` and opens the files later through the link. It reads
   either generation whole. The one window: a read that listed the old parts before the rename and opens one
   after it raises FileNotFoundError (never partial or doubled rows); reading again reads the merged file.
@@ -26,7 +27,8 @@ that runs during a compaction sees:
   compaction moves it to ``_store/gen-000000`` and links it: between the two, plain pandas sees no parts.
 
 Crash safety: every step before the rename writes only under names pyarrow skips or into a generation that is
-not current; after it, the merged file is complete. The next compaction (at the end of the next search, or
+not current (a run of the older layout gets an empty linked generation first, so a link always exists before a
+merged generation does); after it, the merged file is complete. The next compaction (at the end of the next search, or
 ``snasray compact``) removes what a killed one left: unused generations, the link it was making, absorbed root
 parts.
 """
