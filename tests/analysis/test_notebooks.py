@@ -71,8 +71,12 @@ def test_score_vs_accuracy_with_training_rows(run_copy, write_training, tmp_path
     ranked = sa.ranked_cells(sa.load_runs(run_copy))
     write_training(run_copy, {key: 0.5 + 0.01 * i for i, key in enumerate(ranked["key"][::-1])})
     outputs = execute("score_vs_accuracy", str(run_copy), tmp_path)
-    assert images(outputs) == 3  # score against params, accuracy against score and against params
-    assert f"{len(ranked)} trained cells" in text(outputs) and "recipe r: {1: 1.0" in text(outputs)
+    assert images(outputs) == 4  # score against params, accuracy against score and against params, hit rates
+    printed = text(outputs)
+    assert (
+        f"{len(ranked)} trained cells" in printed and f"recipe r (n = {len(ranked)} trained cells): {{1: 1.0" in printed
+    )
+    assert "10: nan" in printed  # fewer than 10 cells trained: undefined
 
 
 def test_pareto_draws_both_costs(tiny_runs, tmp_path):
