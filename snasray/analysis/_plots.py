@@ -85,14 +85,16 @@ def plot_pareto(df: pd.DataFrame, cost: str = "firing_rate") -> Figure:
     front = pareto_front(df, cost)
     ax.scatter(finite[cost], finite["score"], s=14, alpha=0.5, label=f"cells (n = {len(finite)})")
     ax.step(front[cost], front["score"], where="post", color="C3", marker="o", label=f"Pareto front (n = {len(front)})")
-    ax.set(xlabel=axis_label(cost), ylabel=SCORE_LABEL, title=f"Score against {cost.replace('_', ' ')}")
+    ax.set(xlabel=axis_label(cost), ylabel=SCORE_LABEL, title=f"Score against {axis_label(cost).split(' (')[0]}")
     ax.annotate(
         "better: higher score, lower cost",
         xy=(0.02, 0.98),
-        xytext=(0.2, 0.8),
+        xytext=(0.1, 0.88),
         xycoords="axes fraction",
         ha="left",
         va="top",
+        fontsize="small",
+        bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.8},
         arrowprops={"arrowstyle": "->"},
     )
     ax.legend(loc="lower right")
