@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from snasray.errors import UserError
+from snasray.errors import RunDirInUse, UserError
 
 LOCK_FILE = ".snasray-lock"
 RUN_FILE = "_run.json"  # a search's settings, written once its start has been checked
@@ -31,10 +31,6 @@ _SHOWN_ENTRIES = 5
 
 _held: dict[Path, tuple[int, int]] = {}  # resolved run dir -> (fd, depth) held by this process
 _guard = threading.Lock()
-
-
-class RunDirInUse(UserError):
-    """Another process holds the run directory's lock."""
 
 
 def read_run_json(run_dir: str | Path) -> dict:

@@ -76,6 +76,7 @@ class SearchSpace:
 
 
 def builtin_space_names() -> list[str]:
+    """The names of the spaces shipped in the package (search_spaces/*.yaml), sorted."""
     return sorted(p.name[:-5] for p in _BUILTIN.iterdir() if p.name.endswith(".yaml"))
 
 

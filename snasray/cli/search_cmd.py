@@ -10,8 +10,9 @@ import numpy as np
 from snasray.cli.common import space_arg, user_input
 from snasray.cli.score_cmd import add_score_options, score_config_from
 from snasray.devices import check_local_out
-from snasray.errors import UserError
+from snasray.errors import RunExists, StoreWriteFailed, UserError
 from snasray.limits import MAX_COUNT, check_count, shown
+from snasray.rundir import check_new_run_dir
 
 
 def register(commands) -> None:
@@ -141,35 +142,39 @@ def _flag(dest: str) -> str:
     return "--" + dest.replace("_", "-")
 
 
-def _differs(dest: str, value: object, config) -> bool:
-    """Whether a refused-on-resume flag's value differs from the run's own setting."""
-    if dest in ("space", "searcher", "seed"):
-        return value != getattr(config, dest)
+# the setting of `snasray.search.resume` that each refused flag would change
+_SETTING = {
+    "space": "space",
+    "searcher": "searcher",
+    "seed": "seed",
+    "searcher_option": "searcher_options",
+    "objective": "searcher_options",
+    **{dest: f"score.{dest}" for dest in ("dataset", "preset", "batch_size", "repeat", "timesteps", "table", "layout")},
+    "gram": "score.gram",
+}
+
+
+def _as_setting(dest: str, value: object, config) -> object:
+    """A refused flag's value as the run's setting it would change."""
     if dest == "searcher_option":
-        options = parse_searcher_options(value)
-        return any(config.searcher_options.get(k, object()) != v for k, v in options.items())
+        return {**config.searcher_options, **parse_searcher_options(value)}
+    if dest == "objective" and config.searcher == "nsga2":  # the other searchers have no objective
+        return {**config.searcher_options, "objective": value}
     if dest == "objective":
-        return config.searcher == "nsga2" and config.searcher_options.get("objective") != value
-    if dest == "timesteps":
-        return user_input(lambda: replace(config.score, timesteps=value)).config_hash() != config.score.config_hash()
-    if dest == "table":
-        return value != config.score.table and _table_file(value) != _table_file(config.score.table)
-    return value != getattr(config.score, dest)
-
-
-def _table_file(name: str | None) -> Path | None:
-    from snasray.score.table import table_path
-
-    try:
-        return table_path(name).resolve() if name else None
-    except ValueError:
-        return None
+        return config.searcher_options
+    return value
 
 
 def resumed_config(config, given: dict[str, object], run_dir: Path):
     """The run's settings with the flags a resume takes; raises UserError, one line naming them, for flags that
-    would change what is proposed or scored."""
-    refused = [d for d in RESUME_REFUSES if d in given and _differs(d, given[d], config)]
+    would change what is proposed or scored (`snasray.search.resume` decides which)."""
+    from snasray.search.resume import resume_config, setting_differs
+
+    refused = [
+        d
+        for d in RESUME_REFUSES
+        if d in given and user_input(lambda d=d: setting_differs(config, _SETTING[d], _as_setting(d, given[d], config)))
+    ]
     if refused:
         named = ", ".join(_flag(d) for d in refused)
         raise UserError(
@@ -189,7 +194,7 @@ def resumed_config(config, given: dict[str, object], run_dir: Path):
         download=config.score.download or "download" in given,
     )
     taken = {d: given[d] for d in RESUME_TAKES_RUN if d in given}
-    return user_input(lambda: replace(config, score=score, **taken))
+    return resume_config(config, user_input(lambda: replace(config, score=score, **taken)), run_dir)
 
 
 def _search(args) -> int:
@@ -205,15 +210,17 @@ def _search(args) -> int:
         if args.out and Path(args.out).resolve() != Path(target).resolve():
             raise UserError(f"--resume {target} and --out {args.out} name two folders; a resume writes into its run")
         run_dir = Path(target)
-        run_id, stored = load_run(run_dir)
-        config = resumed_config(stored, given_options(getattr(args, "argv", [])), run_dir)
+        config = resumed_config(load_run(run_dir)[1], given_options(getattr(args, "argv", [])), run_dir)
     else:
         if args.searcher not in SEARCHERS:
             raise UserError(f"unknown searcher {shown(args.searcher)}; searchers are {', '.join(sorted(SEARCHERS))}")
         config = _config(args)
         run_dir = Path(args.out or f"runs/{Path(args.space).stem}-{args.searcher}-s{args.seed}")
-        run_id = None
-    outcome = user_input(lambda: run_search(config, run_dir, run_id=run_id, address=args.address))
+        check_new_run_dir(run_dir)
+    try:
+        outcome = user_input(lambda: run_search(config, run_dir, resume=bool(args.resume), address=args.address))
+    except (RunExists, StoreWriteFailed) as err:
+        raise UserError(_with_flags(err)) from None
     print_summary(outcome, config, args.top_k)
     if not outcome.finished:
         print(f"search stopped early; continue it with: snasray search --resume {outcome.run_dir}")
@@ -232,6 +239,16 @@ def _search(args) -> int:
             address=args.address,
         )
     return 0
+
+
+def _with_flags(err: RunExists | StoreWriteFailed) -> str:
+    """The library's error as one line that says which command goes on from here."""
+    if isinstance(err, RunExists):
+        return f"{err.run_dir} already holds a search; pass --resume to continue it or choose another --out"
+    return (
+        f"cannot write to {err.run_dir}: {err.reason}; {err.rows_stored} row(s) were stored before it; free the"
+        f" space and continue with: snasray search --resume {err.run_dir}"
+    )
 
 
 def _check_summary_counts(args) -> None:

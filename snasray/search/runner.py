@@ -15,14 +15,15 @@ from snasray import strict_json
 from snasray.cells import load_space
 from snasray.data import with_absolute_location
 from snasray.devices import check_search_devices, require_search_devices
-from snasray.errors import UserError
+from snasray.errors import RunExists, RunNotFound, StoreWriteFailed, UserError
 from snasray.rundir import RUN_FILE, check_new_run_dir, damaged_run_file, io_error, read_run_json, run_lock
 from snasray.score import ScoreConfig, Scorer, make_scorer
 from snasray.score.table import table_path
 from snasray.search.cluster import ray_session, worker_slots
 from snasray.search.dispatch import Dispatcher
 from snasray.search.loop import SearchLoop
-from snasray.search.progress import ProgressLine
+from snasray.search.progress import SearchProgress
+from snasray.search.resume import resume_config
 from snasray.search.searchers import CellSearcher, check_options, make_searcher
 from snasray.search.store import ScoreStore, latest_attempts
 from snasray.search.trial import score_cells
@@ -90,11 +91,11 @@ class SearchOutcome:
 
 def read_run_file(run_dir: Path) -> dict:
     """The run file's content: run_id, config (a `SearchConfig`) and round_size (None in runs made before it
-    was stored). Raises UserError, one line, for a missing, damaged or foreign run file."""
+    was stored). Raises RunNotFound for a folder without a run file, UserError for a damaged or foreign one."""
     try:
         data = read_run_json(run_dir)
     except FileNotFoundError:
-        raise UserError(f"{run_dir} holds no search to resume (no {RUN_FILE})") from None
+        raise RunNotFound(run_dir) from None
     except ValueError as err:
         raise UserError(str(err)) from None
     try:
@@ -148,22 +149,27 @@ def _check_inputs(config: SearchConfig, score: ScoreConfig, address: str | None)
 
 
 def run_search(
-    config: SearchConfig,
+    config: SearchConfig | None,
     run_dir: str | Path,
-    run_id: str | None = None,
+    resume: bool = False,
+    *,
     address: str | None = None,
     progress: bool = True,
 ) -> SearchOutcome:
-    """Run (or, with the run's id, resume) a search into `run_dir`.
+    """Run a search into `run_dir`, or with ``resume=True`` continue the search stored there.
+
+    A resume keeps the run's id, round size and the settings that decide what is proposed or scored; it takes
+    from `config` the budget (equal or larger) and where and how fast it runs (`snasray.search.resume.TAKEN`:
+    workers, resources, device, data location); ``config=None`` continues with the run's own settings. Cells
+    already in the store are not scored again, so a seeded search resumed after an interruption proposes and
+    stores what the uninterrupted one would have.
 
     Order: inputs are checked (devices, space, searcher options, table or data; then, for a new run, the
     folder), the run directory is locked (`snasray.rundir.run_lock`, held until the search ends), Ray is
     connected and the workers' resources checked, and only then is the run file written. A start that fails
     before that leaves no folder behind (or the folder as it was); a folder that holds a run file but no rows
-    (an older failed start) is taken over by a new search. A resume writes the settings it was given (a larger
-    budget, other workers or data location) into the run file and keeps the run's round size, so the searcher
-    proposes what the run would have proposed. A search that ends well merges its store's parts into one file
-    before it releases the lock (`snasray.generations`).
+    (an older failed start) is taken over by a new search. A search that ends well merges its store's parts
+    into one file before it releases the lock (`snasray.generations`).
 
     Ray: the one this process already initialised is used and left running; otherwise the search connects as
     `snasray.search.cluster.connect(address)` does (a cluster, or a private local instance) and disconnects on
@@ -171,19 +177,30 @@ def run_search(
     and Ray's logger levels are restored on return (`ray_settings`). On an autoscaling cluster the search waits
     for a node with the GPU it needs.
 
-    Raises UserError (another process holds the run, a refused folder, a damaged run file, an unreachable
-    cluster, a missing device, a full disk: the rows already written stay, and the run can be resumed) and
-    ValueError for bad settings.
+    progress: show evaluations, rate, best score and ETA on the driver (`SearchProgress`: a widget in a notebook,
+    a bar on a terminal, a line every 2 s otherwise).
+
+    Raises (all `snasray.errors.UserError`): RunExists (a new search into a folder holding one), RunNotFound
+    (resume of a folder without a run), ResumeMismatch (a resume with other settings of what is scored, or a
+    lower budget), RunDirInUse (another process holds the run), StoreWriteFailed (a full disk: the rows already
+    written stay, and the run can be resumed), UserError for a damaged run file, a refused folder, an unreachable
+    cluster or a missing device; ValueError for bad settings.
     """
+    run_id = None
+    if resume:
+        stored = read_run_file(Path(run_dir))
+        run_id = stored["run_id"]
+        config = resume_config(stored["config"], config or stored["config"], run_dir)
+    elif config is None:
+        raise ValueError("a new search needs its settings (a SearchConfig); only a resume may pass None")
     run_dir = Path(run_dir).resolve()
-    resuming = run_id is not None
     check_search_devices(config.score.device, config.gpus_per_worker, address)
     score = _worker_score_config(config)
     searcher = _check_inputs(config, score, address)
-    if not resuming:
-        check_new_run_dir(run_dir)
+    if not resume:
+        check_new_run_dir(run_dir, "run directory")
     with run_lock(run_dir):  # removes the folder it created if a failed start leaves it empty
-        round_size = _claim(run_dir, resuming)
+        round_size = _claim(run_dir, resume)
         with ray_session(address):
             require_search_devices(config.score.device, config.gpus_per_worker)
             workers = config.workers or worker_slots(config)
@@ -213,8 +230,15 @@ def _claim(run_dir: Path, resuming: bool) -> int | None:
     if resuming:
         return read_run_file(run_dir)["round_size"]
     if (run_dir / RUN_FILE).exists() and ScoreStore(run_dir).has_rows():
-        raise UserError(f"{run_dir} already holds a search; pass --resume to continue it or choose another --out")
+        raise RunExists(run_dir, _stored_run_id(run_dir))
     return None
+
+
+def _stored_run_id(run_dir: Path) -> str | None:
+    try:
+        return read_run_json(run_dir)["run_id"]
+    except (OSError, ValueError):
+        return None
 
 
 def _search(
@@ -241,11 +265,12 @@ def _search(
         "preset": score.preset,
     }
     trial_config = {"score_config": asdict(score), "seed": config.seed, "run_fields": run_fields}
-    line = ProgressLine(config.budget) if progress else None
+    shown = SearchProgress(config.budget) if progress else None
     dispatcher = Dispatcher.remote()
-    adapter = RoundSearcher(loop, store, trial_config, dispatcher, line)  # replays the store's rounds
-    if line:
-        line.begin(loop)
+    # the searcher, which Tune pickles, holds only a relay to the display on this driver
+    adapter = RoundSearcher(loop, store, trial_config, dispatcher, shown.relay() if shown else None)
+    if shown:
+        shown.begin(loop)  # after the store's rounds were replayed
     resources = {"cpu": config.cpus_per_worker, "gpu": config.gpus_per_worker}
     attempt = len(list((run_dir / "_tune").glob("attempt-*"))) if (run_dir / "_tune").exists() else 0
     tuner = tune.Tuner(
@@ -270,16 +295,12 @@ def _search(
         adapter.write_error = adapter.write_error or err
     finally:
         ray.kill(dispatcher)
-    if line:
-        line.close()
+        if shown:
+            shown.close()
     if adapter.write_error:
-        stored = len(store.read()) - rows_before
         err = adapter.write_error
-        raise UserError(
-            f"cannot write to {run_dir}: {os.strerror(err.errno) if err.errno else str(err).splitlines()[0]};"
-            f" {stored} row(s) were stored before it; free the space and continue with:"
-            f" snasray search --resume {run_dir}"
-        )
+        reason = os.strerror(err.errno) if err.errno else str(err).splitlines()[0]
+        raise StoreWriteFailed(run_dir, reason, len(store.read()) - rows_before)
     if loop.current and loop.round_answered():
         loop.complete()
     rows = store.read()

@@ -44,8 +44,7 @@ def test_search_stores_every_cell_once_and_never_rescores(ray_local, tmp_path):
     assert sorted(table["order"]) == list(range(8))
     assert (table["status"] == "ok").all() and table["node_id"].str.len().gt(0).all()
     assert table["score"].notna().all() and (table["params"] > 0).all()
-    run_id, saved = load_run(tmp_path / "run")
-    again = run_search(saved, tmp_path / "run", run_id=run_id, progress=False)
+    again = run_search(None, tmp_path / "run", resume=True, progress=False)
     assert again.scored_now == 0 and again.evaluations == 8
     assert len(pd.read_parquet(tmp_path / "run")) == 8
 
@@ -87,8 +86,7 @@ def test_killed_driver_resumes_to_the_same_best_cell(ray_local, tmp_path):
         os.killpg(proc.pid, signal.SIGKILL)
     partial = pd.read_parquet(run_dir)
     assert 0 < len(partial) < 20
-    run_id, saved = load_run(run_dir)
-    resumed = run_search(saved, run_dir, run_id=run_id, progress=False)
+    resumed = run_search(search, run_dir, resume=True, progress=False)
     table = pd.read_parquet(run_dir)
     assert resumed.finished and len(table) == 20 and table["key"].is_unique
     assert resumed.scored_now == 20 - len(partial)

@@ -9,8 +9,10 @@ from snasray.search.searchers.base import (
     fitness,
     make_searcher,
     register,
+    searcher_names,
     searcher_options,
 )
+from snasray.search.searchers.base import register as register_searcher
 
 __all__ = [
     "OBJECTIVES",
@@ -23,5 +25,7 @@ __all__ = [
     "optuna_search",
     "random_search",
     "register",
+    "register_searcher",
+    "searcher_names",
     "searcher_options",
 ]

@@ -15,6 +15,8 @@ OBJECTIVES = ("firing_rate", "synops")
 
 
 class CellSearcher(Protocol):
+    """What every searcher does: propose a cell with `ask`, learn its result with `tell` (in ask order)."""
+
     def ask(self) -> Cell: ...
 
     def tell(self, cell: Cell, result: Mapping[str, float]) -> None:
@@ -26,11 +28,20 @@ SEARCHERS: dict[str, SearcherFactory] = {}
 
 
 def register(name: str):
+    """A decorator that adds a searcher factory to the registry under `name` (replacing one of that name). The
+    factory is called as ``factory(space, rng, seed=seed, **options)`` and returns an object with `ask` and `tell`;
+    its other keyword parameters are the searcher's options (see `searcher_options`)."""
+
     def add(factory: SearcherFactory) -> SearcherFactory:
         SEARCHERS[name] = factory
         return factory
 
     return add
+
+
+def searcher_names() -> list[str]:
+    """The registered searchers' names, sorted."""
+    return sorted(SEARCHERS)
 
 
 def searcher_options(name: str) -> list[str]:
