@@ -28,9 +28,11 @@ def check_writable(path: str | Path) -> Path:
 def atomic_output(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it to `path` when the block succeeds, delete it otherwise."""
     path = check_writable(path)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    # the temporary name keeps the suffix: torch.export.save and load insist on ".pt2"
+    handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}", dir=path.parent)
     os.close(handle)
     temp = Path(name)
+    os.chmod(temp, 0o644)  # mkstemp's 0o600 would hide the export from other users
     try:
         yield temp
         os.replace(temp, path)

@@ -120,7 +120,13 @@ def network_graph(network: nn.Module, image_size: int | None = None) -> NetworkG
 
     if not isinstance(network, SNASNet):
         raise UserError(f"only an SNASNet can be exported, got {type(network).__name__}")
-    lifs = [network.down_lif, network.head_lif, network.fc_lif, *network.cell1.lifs.values()]
+    lifs = [
+        network.down_lif,
+        network.head_lif,
+        network.fc_lif,
+        *network.cell1.lifs.values(),
+        *network.cell2.lifs.values(),
+    ]
     if not all(isinstance(m, LIF) for m in lifs):
         raise UserError("only a network of LIF neurons can be exported (this one has other activations)")
     cfg = network.config
