@@ -1,8 +1,5 @@
 import pytest
-
-FORWARD_CELL = "0143 0030 0002 0000"  # 0->1 skip, 0->2 avgpool, convs 0->3, 1->2, 2->3
-BACKWARD_CELL = "0303 0030 4002 0200"  # backward 2->0 avgpool and 3->1 conv1x1 (next timestep)
-CELLS = (FORWARD_CELL, BACKWARD_CELL)
+from export_checks import CELLS
 
 
 @pytest.fixture(scope="session")
