@@ -15,7 +15,7 @@ def register(commands) -> None:
     p.add_argument("--checkpoint", required=True, help="a checkpoint folder written by snasray train")
     p.add_argument("--format", required=True, choices=FORMAT_CHOICES)
     p.add_argument("--out", required=True, help="the file to write (.nir, .pt2, or .pt with a .py runtime beside)")
-    p.add_argument("--dt", type=float, default=1e-4, help="NIR time step in seconds: one SNASNet timestep")
+    p.add_argument("--dt", type=float, help="NIR time step in seconds, one SNASNet timestep (default 1e-4)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_export)
 

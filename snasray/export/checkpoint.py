@@ -29,10 +29,10 @@ class ExportResult:
     seconds: float
 
 
-def export_checkpoint(checkpoint: str | Path, format: str, out: str | Path, dt: float = DEFAULT_DT) -> ExportResult:
+def export_checkpoint(checkpoint: str | Path, format: str, out: str | Path, dt: float | None = None) -> ExportResult:
     """Export the network of a `snasray train` checkpoint (folder, or its state.pt/meta.json) to `out`.
 
-    ``format``: ``nir`` (`snasray.export.write_nir`, time step ``dt`` seconds), ``torch``
+    ``format``: ``nir`` (`snasray.export.write_nir`, time step ``dt`` seconds, default `DEFAULT_DT`), ``torch``
     (`snasray.export.write_torch`) or ``spikingjelly`` (`snasray.export.write_spikingjelly`). Raises UserError
     for an unknown format, an unreadable or corrupt checkpoint, an output that cannot be written, a missing
     optional package (the ``export`` extra) or a network that cannot be exported; nothing is left half-written.
@@ -42,6 +42,7 @@ def export_checkpoint(checkpoint: str | Path, format: str, out: str | Path, dt: 
     tick = time.perf_counter()
     if format not in FORMATS:
         raise UserError(f"unknown export format {format!r}; choose {', '.join(FORMATS)}")
+    dt = DEFAULT_DT if dt is None else dt
     if not (isinstance(dt, float | int) and 0 < dt < float("inf")):
         raise UserError(f"the time step must be a positive number of seconds, got {dt!r}")
     out = check_writable(out)
