@@ -104,7 +104,7 @@ def _cell(b: _Builder, prefix: str, cell_module: nn.Module, source: str, shape: 
                 out = b.add(conv, "conv", shape, [lifs[i]], [f"{conv}.conv", f"{conv}.bn"], stride=1,
                             padding=op.kernel // 2)  # fmt: skip
             feeders[j].append((out, i > j))
-    for i in node:  # backward edges: each closes a cycle into a node listed before its source
+    for i in node:  # backward edges: each into a node listed before its source
         b.connect([s for s, recurrent in feeders[i] if recurrent], node[i], recurrent=True)
     return node[n - 1]
 
