@@ -34,4 +34,4 @@ def spike_mismatches(expected: dict, got: dict) -> dict:
 
 
 def relative_error(expected, got) -> float:
-    return float((got - expected).abs().max() / expected.abs().max())
+    return float((got.detach() - expected).abs().max() / expected.abs().max())
