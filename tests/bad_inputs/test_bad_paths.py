@@ -45,6 +45,7 @@ def a_torch_file(folder: Path) -> None:
 PATHS = {"missing": missing, "folder": a_folder, "text": a_text_file, "empty": an_empty_file, "torch": a_torch_file}
 COMMANDS = {
     "evaluate": ["evaluate", "--checkpoint", "x"],
+    "export": ["export", "--checkpoint", "x", "--format", "nir", "--out", "net.nir"],
     "report": ["report", "x"],
     "train-run": ["train", "--run", "x", "--top-k", "1"],
     "resume": ["search", "--resume", "x"],
