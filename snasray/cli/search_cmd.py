@@ -111,6 +111,8 @@ RESUME_REFUSES = (
     "table",
     "layout",
     "gram",
+    "binning",
+    "downsample",
 )
 RESUME_OTHER = ("out", "resume", "top_k", "train_top_k", "train_recipe", "train_epochs")  # not search settings
 
