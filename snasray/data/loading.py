@@ -37,7 +37,8 @@ def load_split(config: DataConfig, split: str, augment: bool = False) -> Dataset
 
 
 def score_batches(config: DataConfig, batch_size: int, repeat: int, seed: int) -> list[torch.Tensor]:
-    """`repeat` batches of B x C x H x W training images (B x T x C x H x W frames for event sets), unaugmented, chosen by a permutation seeded with `seed`.
+    """`repeat` batches of B x C x H x W training images (B x T x C x H x W frames for event sets), unaugmented,
+    chosen by a permutation seeded with `seed`.
 
     Batches are disjoint while the train split holds batch_size * repeat images; beyond that each batch is
     its own draw, so images recur across batches but never within one (a repeated image would make the
