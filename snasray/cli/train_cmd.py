@@ -77,6 +77,11 @@ def _search_defaults(run_dir: Path) -> dict:
     }
 
 
+def _given(value, default):
+    """A flag's value when given (even 0, which the config then refuses), else the search run's setting."""
+    return default if value is None else value
+
+
 def _config(args, defaults: dict):
     from snasray.train import TrainConfig
 
@@ -87,9 +92,9 @@ def _config(args, defaults: dict):
             preset=args.preset or defaults.get("preset") or "tiny",
             data_dir=args.data_dir or defaults.get("data_dir"),
             download=args.download,
-            timesteps=args.timesteps or defaults.get("timesteps"),
-            binning=args.binning or defaults.get("binning"),
-            downsample=args.downsample or defaults.get("downsample"),
+            timesteps=_given(args.timesteps, defaults.get("timesteps")),
+            binning=_given(args.binning, defaults.get("binning")),
+            downsample=_given(args.downsample, defaults.get("downsample")),
             neuron=args.neuron,
             epochs=args.epochs,
             batch_size=args.batch_size,
