@@ -180,7 +180,9 @@ def _tonic_set(config: DataConfig, split: str):
         raise MissingDataError(f"{config.name}: cannot read or fetch the data under {root} ({err})") from None
 
 
-def _indices(config: DataConfig, dataset, split: str) -> list[int]:
+def split_indices(config: DataConfig, dataset, split: str) -> list[int]:
+    """The recordings of `dataset` (a tonic set: `targets` per recording) that form `split`: all of a set
+    with its own split; for CIFAR10-DVS every 10th recording of each class for test, the others for train."""
     if config.name != "cifar10-dvs":
         return list(range(len(dataset)))
     held_out = split_group(split) == "test"
@@ -203,7 +205,7 @@ def load_events(config: DataConfig, spec: DataSpec, split: str, augment: bool) -
     if not (folder / "labels.npy").is_file():
         spec = input_spec(config)
         dataset = _tonic_set(config, split)
-        chosen = _indices(config, dataset, split)
+        chosen = split_indices(config, dataset, split)
         labels = [int(dataset.targets[i]) for i in chosen]
         frames = (bin_recording(dataset[i][0], spec, config) for i in chosen)
         write_cache(folder, frames, labels, (config.timesteps, spec.in_channels, spec.image_size, spec.image_size))

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from snasray.data import DataConfig, MissingDataError, input_spec, load_split, score_batches
-from snasray.data.events import EventFrames, bin_recording, cache_dir, write_cache
+from snasray.data.events import EventFrames, bin_recording, cache_dir, split_indices, write_cache
 from snasray.errors import UserError
 
 T = 5
@@ -121,3 +121,13 @@ def test_binning_downsamples_coordinates_and_keeps_sparse_recordings():
     frames = bin_recording(events, spec, config)
     assert frames.shape == (4, 2, 32, 32) and frames.sum() <= 3
     assert bin_recording(events[:0], spec, config).sum() == 0
+
+
+def test_cifar10_dvs_holds_out_every_tenth_recording_of_each_class():
+    class Listing:  # what split_indices reads of tonic's CIFAR10DVS: one label per recording, class folders in order
+        targets = [0] * 20 + [1] * 10
+
+    config = DataConfig(name="cifar10-dvs")
+    train, test = split_indices(config, Listing, "train"), split_indices(config, Listing, "test")
+    assert test == [9, 19, 29] and sorted(train + test) == list(range(30))
+    assert split_indices(config, Listing, "val") == test
