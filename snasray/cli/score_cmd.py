@@ -14,18 +14,23 @@ def add_score_options(parser, preset_default: str = "tiny") -> None:
     parser.add_argument(
         "--dataset",
         default="cifar10-sample",
-        help="cifar10-sample (shipped), cifar10, cifar100, tinyimagenet, cifar10-subset, digits or synthetic",
+        help="cifar10-sample (shipped), cifar10, cifar100, tinyimagenet, cifar10-subset, digits, synthetic;"
+        " event data: nmnist, dvs-gesture, cifar10-dvs",
     )
     parser.add_argument("--data-dir", help="data folder (or the .npz of cifar10-subset)")
-    parser.add_argument("--download", action="store_true", help="let torchvision download CIFAR-10/100")
+    parser.add_argument(
+        "--download", action="store_true", help="let torchvision download CIFAR-10/100, or tonic the event data sets"
+    )
     parser.add_argument(
         "--preset",
         default=preset_default,
-        help="model preset: cifar10, cifar100, tinyimagenet (the paper's) or tiny, small, medium",
+        help="model preset: cifar10, cifar100, tinyimagenet (the paper's), tiny, small, medium; event data:"
+        " dvs-gesture, cifar10-dvs, nmnist (full size), events-tiny, events-small",
     )
     parser.add_argument("--batch-size", type=int, default=64, help="images per scoring batch (the paper: 256)")
     parser.add_argument("--repeat", type=int, default=2, help="batches averaged per score (the paper: 2)")
-    parser.add_argument("--timesteps", type=int, help="override the preset's timesteps (5)")
+    parser.add_argument("--timesteps", type=int, help="override the preset's timesteps (5); for event data, frames too")
+    add_event_options(parser)
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--table", help="score by lookup in a precomputed score table (name or .parquet path)")
     parser.add_argument(
@@ -39,6 +44,22 @@ def add_score_options(parser, preset_default: str = "tiny") -> None:
         choices=("auto", "float32", "int8"),
         default="auto",
         help="how spike Gram matrices are computed; all are exact, auto measures the fastest",
+    )
+
+
+def add_event_options(parser, defaults: bool | None = True) -> None:
+    """--binning and --downsample: how event recordings become frames (event data sets only)."""
+    parser.add_argument(
+        "--binning",
+        choices=("count", "time"),
+        default="count" if defaults else None,
+        help="event data: frames of equal event counts (count, the default) or equal durations (time)",
+    )
+    parser.add_argument(
+        "--downsample",
+        type=int,
+        default=1 if defaults else None,
+        help="event data: divide the sensor's side by this factor (e.g. 4: 128 -> 32 px)",
     )
 
 
@@ -58,6 +79,8 @@ def score_config_from(args):
             table=args.table,
             layout=args.layout,
             gram=args.gram,
+            binning=args.binning,
+            downsample=args.downsample,
         )
     )
 

@@ -112,6 +112,8 @@ RESUME_REFUSES = (
     "table",
     "layout",
     "gram",
+    "binning",
+    "downsample",
 )
 RESUME_OTHER = ("out", "resume", "top_k", "train_top_k", "train_recipe", "train_epochs")  # not search settings
 

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from snasray.cli.common import cell_arg, emit_json, user_input
+from snasray.cli.score_cmd import add_event_options
 from snasray.devices import check_device, check_local_out
 from snasray.errors import UserError
 
@@ -25,9 +26,10 @@ def register(commands) -> None:
     p.add_argument("--out", help="run directory for the results (default: the --run directory, else runs/train)")
     p.add_argument("--dataset", help="data set (default: the search run's, else cifar10-sample)")
     p.add_argument("--data-dir", help="data folder (or the .npz of cifar10-subset)")
-    p.add_argument("--download", action="store_true", help="let torchvision download CIFAR-10/100")
+    p.add_argument("--download", action="store_true", help="let torchvision or tonic download the data set")
     p.add_argument("--preset", help="model preset (default: the search run's, else tiny)")
-    p.add_argument("--timesteps", type=int, help="override the preset's timesteps (5)")
+    p.add_argument("--timesteps", type=int, help="override the preset's timesteps (5); for event data, frames too")
+    add_event_options(p, defaults=None)
     p.add_argument("--neuron", default="lif", choices=("lif", "relu"), help="relu: the same network as an ANN baseline")
     p.add_argument("--recipe", default="paper", help="paper (SGD 0.1, 300 epochs) or short (Adam 1e-3, 10 epochs)")
     p.add_argument("--epochs", type=int, help="override the recipe's epochs")
@@ -64,7 +66,20 @@ def _search_defaults(run_dir: Path) -> dict:
     if not (run_dir / "_run.json").is_file():
         return {}
     _run_id, config = load_run(run_dir)
-    return {"dataset": config.score.dataset, "preset": config.score.preset, "data_dir": config.score.data_dir}
+    score = config.score
+    return {
+        "dataset": score.dataset,
+        "preset": score.preset,
+        "data_dir": score.data_dir,
+        "timesteps": score.timesteps,
+        "binning": score.binning,
+        "downsample": score.downsample,
+    }
+
+
+def _given(value, default):
+    """A flag's value when given (even 0, which the config then refuses), else the search run's setting."""
+    return default if value is None else value
 
 
 def _config(args, defaults: dict):
@@ -77,7 +92,9 @@ def _config(args, defaults: dict):
             preset=args.preset or defaults.get("preset") or "tiny",
             data_dir=args.data_dir or defaults.get("data_dir"),
             download=args.download,
-            timesteps=args.timesteps,
+            timesteps=_given(args.timesteps, defaults.get("timesteps")),
+            binning=_given(args.binning, defaults.get("binning")),
+            downsample=_given(args.downsample, defaults.get("downsample")),
             neuron=args.neuron,
             epochs=args.epochs,
             batch_size=args.batch_size,
@@ -154,6 +171,8 @@ def train_top_cells(
             data_dir=score_config.data_dir,
             download=score_config.download,
             timesteps=score_config.timesteps,
+            binning=score_config.binning,
+            downsample=score_config.downsample,
             epochs=epochs,
             seed=seed,
         )

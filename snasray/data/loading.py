@@ -9,8 +9,9 @@ import torch
 from torch.utils.data import Dataset
 
 from snasray.data.cifar import load_cifar
+from snasray.data.events import load_events
 from snasray.data.offline import load_cifar10_sample, load_cifar10_subset, load_digits, load_synthetic, subset_path
-from snasray.data.specs import SPLITS, DataConfig, DataSpec, data_root, dataset_spec
+from snasray.data.specs import EVENT_DATASETS, SPLITS, DataConfig, DataSpec, data_root, input_spec
 from snasray.data.tinyimagenet import load_tinyimagenet
 
 Loader = Callable[[DataConfig, DataSpec, str, bool], Dataset]
@@ -22,19 +23,22 @@ _LOADERS: dict[str, Loader] = {
     "cifar10-sample": load_cifar10_sample,
     "digits": load_digits,
     "synthetic": load_synthetic,
+    **dict.fromkeys(EVENT_DATASETS, load_events),
 }
 
 
 def load_split(config: DataConfig, split: str, augment: bool = False) -> Dataset:
-    """Items are (float C x H x W normalised with the data set's mean and std, int label)."""
-    spec = dataset_spec(config.name)
+    """Items are (float C x H x W normalised with the data set's mean and std, int label), or for an event
+    set (float frames T x C x H x W of event counts, int label) with T = config.timesteps."""
+    spec = input_spec(config)
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; known: {', '.join(SPLITS)}")
     return _LOADERS[spec.name](config, spec, split, augment)
 
 
 def score_batches(config: DataConfig, batch_size: int, repeat: int, seed: int) -> list[torch.Tensor]:
-    """`repeat` batches of B x C x H x W training images, unaugmented, chosen by a permutation seeded with `seed`.
+    """`repeat` batches of B x C x H x W training images (B x T x C x H x W frames for event sets), unaugmented,
+    chosen by a permutation seeded with `seed`.
 
     Batches are disjoint while the train split holds batch_size * repeat images; beyond that each batch is
     its own draw, so images recur across batches but never within one (a repeated image would make the
@@ -59,6 +63,6 @@ def with_absolute_location(config: DataConfig) -> DataConfig:
     differs (Ray Tune trials, Ray Train workers) read the same files."""
     if config.name == "cifar10-subset":
         return replace(config, data_dir=str(subset_path(config).resolve()))
-    if config.name in ("cifar10", "cifar100", "tinyimagenet"):
+    if config.name in ("cifar10", "cifar100", "tinyimagenet", *EVENT_DATASETS):
         return replace(config, data_dir=str(data_root(config).resolve()))
     return config

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from snasray.errors import UserError
@@ -24,13 +24,26 @@ class DataSpec:
     num_classes: int
     mean: tuple[float, ...]
     std: tuple[float, ...]
+    events: bool = False  # an event-camera set: items are frames T x C x H x W of event counts, C = polarity
+
+
+BINNINGS = ("count", "time")  # frames of equal event counts (LightSNN's split by number) or of equal durations
 
 
 @dataclass(frozen=True)
 class DataConfig:
+    """Which data set, where, and for event sets how recordings become frames.
+
+    timesteps: frames per recording (event sets only; the network runs one timestep per frame).
+    binning: "count" or "time" (see BINNINGS); downsample: integer factor that divides the sensor's side.
+    """
+
     name: str = "cifar10-sample"  # shipped in the package, so the default needs nothing beside it
     data_dir: str | None = None  # torchvision/ImageFolder root; for cifar10-subset the .npz or its folder
-    download: bool = False  # only cifar10/cifar100 download, and only when True
+    download: bool = False  # cifar10/cifar100 and the event sets download, and only when True
+    timesteps: int = 5
+    binning: str = "count"
+    downsample: int = 1
 
 
 _SPECS = {
@@ -44,9 +57,14 @@ _SPECS = {
         # load_digits().images / 16 over all 1,797 images: .mean() and .std(), rounded to 4 places
         DataSpec("digits", 8, 1, 10, (0.3053,), (0.3760,)),
         DataSpec("synthetic", 32, 3, 10, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
+        # event cameras through tonic: 2 polarity channels, the sensor's side, event counts fed unscaled
+        DataSpec("nmnist", 34, 2, 10, (0.0, 0.0), (1.0, 1.0), events=True),
+        DataSpec("dvs-gesture", 128, 2, 11, (0.0, 0.0), (1.0, 1.0), events=True),
+        DataSpec("cifar10-dvs", 128, 2, 10, (0.0, 0.0), (1.0, 1.0), events=True),
     )
 }
 DATASET_NAMES: tuple[str, ...] = tuple(_SPECS)
+EVENT_DATASETS: tuple[str, ...] = tuple(name for name, spec in _SPECS.items() if spec.events)
 
 
 def dataset_spec(name: str) -> DataSpec:
@@ -54,6 +72,25 @@ def dataset_spec(name: str) -> DataSpec:
         return _SPECS[name]
     except KeyError:
         raise ValueError(f"unknown data set {name!r}; known: {', '.join(DATASET_NAMES)}") from None
+
+
+def input_spec(config: DataConfig) -> DataSpec:
+    """The spec of the inputs a network sees: the data set's, with the side divided by `downsample`.
+
+    Raises ValueError for an unknown name, binning, or a downsampling that a static set cannot take or
+    that does not divide the sensor's side."""
+    spec = dataset_spec(config.name)
+    if config.binning not in BINNINGS:
+        raise ValueError(f"unknown binning {config.binning!r}; choose {' or '.join(BINNINGS)}")
+    if not isinstance(config.downsample, int) or config.downsample < 1:
+        raise ValueError(f"downsample must be a positive integer, got {config.downsample!r}")
+    if config.downsample == 1:
+        return spec
+    if not spec.events:
+        raise ValueError(f"downsample applies to event data sets only, not {config.name}")
+    if spec.image_size % config.downsample:
+        raise ValueError(f"downsample {config.downsample} does not divide the {spec.image_size} px side of {spec.name}")
+    return replace(spec, image_size=spec.image_size // config.downsample)
 
 
 def data_root(config: DataConfig) -> Path:

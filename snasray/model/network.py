@@ -13,10 +13,12 @@ from snasray.model.presets import ModelConfig
 
 
 class SNASNet(nn.Module):
+    """SNASNet's macro network around one cell; `forward` takes static images or event frames."""
+
     def __init__(self, cell: Cell, config: ModelConfig, in_channels: int, image_size: int, num_classes: int) -> None:
         super().__init__()
         c1, c2 = config.width, 2 * config.width
-        side = image_size // config.stem_stride // 2 // config.second_avgpool
+        side = image_size // config.stem_stride // config.input_pool // 2 // config.second_avgpool
         if side < 1:
             raise ValueError(f"images of {image_size} px are too small for this preset")
         self.config, self.num_classes = config, num_classes
@@ -50,29 +52,46 @@ class SNASNet(nn.Module):
                 if m.bias is not None:
                     nn.init.zeros_(m.bias)
 
+    def _stem(self, images: torch.Tensor) -> torch.Tensor:
+        x = self.stem(images)
+        return F.max_pool2d(x, self.config.input_pool) if self.config.input_pool > 1 else x
+
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """Time-averaged class scores; neuron and feedback states are reset first."""
+        """Time-averaged class scores (B x classes); neuron and feedback states are reset first.
+
+        `images` is either static images B x C x H x W, whose stem output feeds every one of the preset's
+        timesteps (SNASNet), or event frames B x T x C x H x W, where timestep t feeds frame t through the
+        stem and T sets the number of timesteps.
+        Raises ValueError for a tensor of another rank.
+        """
+        if images.dim() not in (4, 5):
+            raise ValueError(
+                f"expected images B x C x H x W or frames B x T x C x H x W, got shape {tuple(images.shape)}"
+            )
         reset_states(self)
         cfg = self.config
-        stem = self.stem(images)
+        frames = images.dim() == 5
+        steps = images.shape[1] if frames else cfg.timesteps
+        stem = None if frames else self._stem(images)
+        pool = F.max_pool2d if cfg.pool == "max" else F.avg_pool2d
         mask = None
         if self.training and cfg.dropout > 0:  # one mask per sample, shared by all timesteps
             keep = 1 - cfg.dropout  # drawn on the CPU so that a seed gives the same mask on every device
             mask = torch.bernoulli(torch.full((images.shape[0], self.fc1.in_features), keep))
             mask = (mask / keep).to(images.device)
         out = 0
-        for _ in range(cfg.timesteps):
-            x = self.cell1(stem)
+        for t in range(steps):
+            x = self.cell1(self._stem(images[:, t]) if frames else stem)
             x = self.down_bn2(self.down_conv(self.down_lif(self.down_bn(x))))
-            x = F.avg_pool2d(x, 2)
+            x = pool(x, 2)
             x = self.cell2(x)
             x = self.head_lif(self.head_bn(x))
-            x = F.avg_pool2d(x, cfg.second_avgpool).flatten(1)
+            x = pool(x, cfg.second_avgpool).flatten(1)
             if mask is not None:
                 x = x * mask
             x = self.fc2(self.fc_lif(self.fc1(x)))
             out = out + F.avg_pool1d(x.unsqueeze(1), cfg.population).squeeze(1)
-        return out / cfg.timesteps
+        return out / steps
 
 
 def spiking_layers(network: nn.Module) -> dict[str, LIF]:

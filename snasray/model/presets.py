@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 from snasray.limits import MAX_TIMESTEPS, check_count
 
@@ -15,7 +15,9 @@ MODEL_LIMITS = {
     "stem_stride": 64,
     "timesteps": MAX_TIMESTEPS,
     "second_avgpool": 64,
+    "input_pool": 64,
 }
+POOLS = ("avg", "max")
 
 
 @dataclass(frozen=True)
@@ -30,13 +32,27 @@ class ModelConfig:
     tau: float = 4 / 3
     threshold: float = 1.0
     surrogate_alpha: float = 2.0
+    pool: str = "avg"  # the two pools after the down-convolution and cell 2: "avg" (SNASNet) or "max" (LightSNN)
+    input_pool: int = 1  # a max pool of this size after the stem (LightSNN's event-data network: 2)
 
     def __post_init__(self) -> None:
-        """Raises ValueError for a setting outside `MODEL_LIMITS` or a dropout outside [0, 1)."""
+        """Raises ValueError for a setting outside `MODEL_LIMITS`, a dropout outside [0, 1) or an unknown pool."""
         for name, high in MODEL_LIMITS.items():
             check_count(f"model setting {name}", getattr(self, name), 1, high)
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.pool not in POOLS:
+            raise ValueError(f"unknown pool {self.pool!r}; choose {' or '.join(POOLS)}")
+
+    def hash_fields(self) -> dict:
+        """The settings as hashed by score and recipe keys: the fields added after the first stored runs
+        (`pool`, `input_pool`) appear only when they differ from their default, so that the keys of
+        earlier networks do not move."""
+        later = {f.name: f.default for f in fields(self) if f.name in _LATER_FIELDS}
+        return {k: v for k, v in asdict(self).items() if not (k in later and v == later[k])}
+
+
+_LATER_FIELDS = ("pool", "input_pool")
 
 
 PRESETS: dict[str, ModelConfig] = {
@@ -48,8 +64,17 @@ PRESETS: dict[str, ModelConfig] = {
     "tiny": ModelConfig(width=8, hidden=64, population=5),
     "small": ModelConfig(width=16, hidden=256, population=10),
     "medium": ModelConfig(width=64, hidden=512, population=10),
+    # event data (frames B x T x 2 x H x W): LightSNN's DVS128 Gesture network (LIGHTSNN.md), 16 frames, max
+    # pooling after the stem, the down-convolution and cell 2; its CIFAR10-DVS and N-MNIST counterparts
+    "dvs-gesture": ModelConfig(width=128, hidden=1024, population=10, timesteps=16, pool="max", input_pool=2),
+    "cifar10-dvs": ModelConfig(width=128, hidden=1024, population=10, timesteps=16, pool="max", input_pool=2),
+    "nmnist": ModelConfig(width=128, hidden=1024, population=10, timesteps=16, pool="max"),
+    # scaled down for CPU search and tests on event frames (e.g. 2 x 32 x 32, T = 5)
+    "events-tiny": ModelConfig(width=8, hidden=64, population=5, pool="max"),
+    "events-small": ModelConfig(width=16, hidden=256, population=10, pool="max"),
 }
 PAPER_PRESETS = ("cifar10", "cifar100", "tinyimagenet")
+EVENT_PRESETS = ("dvs-gesture", "cifar10-dvs", "nmnist")  # the full-size event-data networks, for GPUs
 
 
 def model_preset(name: str, **overrides) -> ModelConfig:

@@ -6,12 +6,12 @@ import hashlib
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import torch
 
 from snasray.cells import Cell
-from snasray.data import DataConfig, dataset_spec, score_batches
+from snasray.data import DataConfig, dataset_spec, input_spec, score_batches
 from snasray.limits import MAX_BATCH, MAX_REPEAT, MAX_TIMESTEPS, check_count, check_seed
 from snasray.model import SNASNet, model_preset
 from snasray.score.collector import SpikeCollector
@@ -32,6 +32,8 @@ class ScoreConfig:
     gram: how each spike Gram matrix is computed ("auto", "float32", "int8"; see `spike_gram`). Every
     path gives the same exact integer counts, so it never changes a score; "auto" picks the fastest
     by a short measurement per process.
+    binning, downsample: how event recordings become frames (event data sets only; see `DataConfig`); the
+    frames per recording are the preset's timesteps (or `timesteps`), one network timestep per frame.
     """
 
     dataset: str = "cifar10-sample"
@@ -45,6 +47,8 @@ class ScoreConfig:
     table: str | None = None  # score by lookup in a precomputed table instead of a network
     layout: str = "nchw"
     gram: str = "auto"
+    binning: str = "count"
+    downsample: int = 1
 
     def __post_init__(self) -> None:
         check_count("batch_size", self.batch_size, 2, MAX_BATCH)  # the kernel compares samples
@@ -56,27 +60,37 @@ class ScoreConfig:
         if self.gram not in GRAM_PATHS:
             raise ValueError(f"unknown Gram path {self.gram!r}; choose one of {', '.join(GRAM_PATHS)}")
         dataset_spec(self.dataset)
-        self.model_config()
+        input_spec(self.data_config())
 
     def model_config(self):
         overrides = {"timesteps": self.timesteps} if self.timesteps else {}
         return model_preset(self.preset, **overrides)
 
     def data_config(self) -> DataConfig:
-        return DataConfig(name=self.dataset, data_dir=self.data_dir, download=self.download)
+        return DataConfig(
+            name=self.dataset,
+            data_dir=self.data_dir,
+            download=self.download,
+            timesteps=self.model_config().timesteps,
+            binning=self.binning,
+            downsample=self.downsample,
+        )
 
     def config_hash(self) -> str:
         """16 hex digits over what defines a score. The layout changes spikes; the Gram setting does
         not (all paths are exact) but is keyed as set, not as resolved, so that every machine of a run
-        agrees on the hash whichever path "auto" measures fastest there."""
+        agrees on the hash whichever path "auto" measures fastest there. Event data adds its binning and
+        downsampling (its timesteps are the model's); static images hash as they always have."""
         keyed = {
             "dataset": self.dataset,
-            "model": asdict(self.model_config()),
+            "model": self.model_config().hash_fields(),
             "batch_size": self.batch_size,
             "repeat": self.repeat,
             "layout": self.layout,
             "gram": self.gram,
         }
+        if dataset_spec(self.dataset).events:
+            keyed.update(binning=self.binning, downsample=self.downsample)
         return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -111,7 +125,7 @@ class Scorer:
 
     def __init__(self, config: ScoreConfig) -> None:
         self.config = config
-        self.spec = dataset_spec(config.dataset)
+        self.spec = input_spec(config.data_config())
         self.device = torch.device(config.device)
         self._batches: dict[int, list[torch.Tensor]] = {}
 
@@ -120,6 +134,7 @@ class Scorer:
             cfg = self.config
             found = score_batches(cfg.data_config(), cfg.batch_size, cfg.repeat, seed)
             layout = LAYOUTS[cfg.layout]
+            layout = layout if found[0].dim() == 4 else torch.contiguous_format  # frames B x T x C x H x W: as read
             self._batches = {seed: [b.to(self.device).contiguous(memory_format=layout) for b in found]}
         return self._batches[seed]
 

@@ -6,7 +6,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, fields, replace
 
-from snasray.data import DataConfig, dataset_spec
+from snasray.data import DataConfig, dataset_spec, input_spec
 from snasray.limits import (
     MAX_BATCH,
     MAX_COUNT,
@@ -60,6 +60,9 @@ _OPERATIONAL = (
 )
 
 
+_EVENT_ONLY = ("binning", "downsample")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     recipe: str = "paper"
@@ -86,6 +89,8 @@ class TrainConfig:
     max_failures: int = 2  # worker-group restarts from the last checkpoint
     keep_checkpoints: int = 2  # best by val accuracy; Ray keeps the latest one as well
     stats_images: int = 128  # fixed validation images that measure firing rates and synaptic operations
+    binning: str = "count"  # event data sets: how recordings become frames (see DataConfig)
+    downsample: int = 1  # event data sets: integer spatial downsampling of the sensor
 
     def __post_init__(self) -> None:
         """Raises ValueError for an unknown name, a count out of range, a negative or too large seed,
@@ -115,7 +120,7 @@ class TrainConfig:
         if self.neuron not in NEURONS:
             raise ValueError(f"unknown neuron {shown(self.neuron)}; choose {' or '.join(NEURONS)}")
         dataset_spec(self.dataset)
-        self.model_config()
+        input_spec(self.data_config())
 
     @classmethod
     def from_recipe(cls, recipe: str = "paper", **overrides) -> TrainConfig:
@@ -140,15 +145,24 @@ class TrainConfig:
         return model_preset(self.preset, **({"timesteps": self.timesteps} if self.timesteps else {}))
 
     def data_config(self) -> DataConfig:
-        return DataConfig(name=self.dataset, data_dir=self.data_dir, download=self.download)
+        return DataConfig(
+            name=self.dataset,
+            data_dir=self.data_dir,
+            download=self.download,
+            timesteps=self.model_config().timesteps,
+            binning=self.binning,
+            downsample=self.downsample,
+        )
 
     def worker_batch_size(self) -> int:
         return self.batch_size // self.num_workers
 
     def recipe_hash(self) -> str:
-        """Everything that changes the trained weights besides the cell and the seed."""
-        keyed = {k: v for k, v in asdict(self).items() if k not in _OPERATIONAL and k not in ("preset", "timesteps")}
-        keyed["model"] = asdict(self.model_config())
+        """Everything that changes the trained weights besides the cell and the seed. The event-data settings
+        are keyed only for event data sets, so the hashes of static-image recipes stay as they were."""
+        skipped = (*_OPERATIONAL, "preset", "timesteps", *([] if dataset_spec(self.dataset).events else _EVENT_ONLY))
+        keyed = {k: v for k, v in asdict(self).items() if k not in skipped}
+        keyed["model"] = self.model_config().hash_fields()
         return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:16]
 
     def run_name(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from snasray.data import DataConfig, dataset_spec, load_split
+from snasray.data import DataConfig, input_spec, load_split
 from snasray.errors import UserError
 from snasray.limits import MAX_BATCH, MAX_COUNT, check_count
 from snasray.train.checkpoint import load_network
@@ -28,8 +28,16 @@ def evaluate_checkpoint(
     check_count("spike_images", spike_images, 0, MAX_COUNT)
     network, meta = load_network(path, device)
     name = dataset or meta["dataset"]
+    trained = meta.get("train_config") if isinstance(meta.get("train_config"), dict) else {}
+    data_config = DataConfig(  # event frames are binned as in training, one frame per timestep of the network
+        name=name,
+        data_dir=data_dir,
+        timesteps=int(meta["model_config"].get("timesteps", 5)),
+        binning=trained.get("binning", "count"),
+        downsample=trained.get("downsample", 1),
+    )
     try:
-        spec = dataset_spec(name)
+        spec = input_spec(data_config)
     except ValueError as err:
         raise UserError(str(err)) from None
     shape = (spec.in_channels, spec.image_size, spec.num_classes)
@@ -40,7 +48,7 @@ def evaluate_checkpoint(
             f" {shape[2]} classes"
         )
     try:
-        data = load_split(DataConfig(name=name, data_dir=data_dir), split)
+        data = load_split(data_config, split)
     except ValueError as err:
         raise UserError(str(err)) from None
     result = evaluate_network(network, data, device, batch_size=batch_size, spike_images=spike_images)

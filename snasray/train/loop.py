@@ -25,7 +25,7 @@ from torch.utils.data import DataLoader, DistributedSampler, Subset
 
 from snasray import strict_json
 from snasray.cells import Cell
-from snasray.data import dataset_spec, load_split
+from snasray.data import input_spec, load_split
 from snasray.train.checkpoint import checkpoint_meta, read_state, rng_states, save_checkpoint, set_rng_states
 from snasray.train.config import TrainConfig
 from snasray.train.network import build_snasnet
@@ -103,7 +103,7 @@ def train_loop(loop_config: dict) -> None:
     if not config.use_gpu:
         torch.set_num_threads(max(1, int(config.cpus_per_worker)))
     device = get_device()
-    spec = dataset_spec(config.dataset)
+    spec = input_spec(config.data_config())
     model_config = config.model_config()
 
     torch.manual_seed(config.seed)

@@ -12,7 +12,7 @@ import torch
 
 from snasray import strict_json
 from snasray.cells import Cell
-from snasray.data import dataset_spec, load_split, with_absolute_location
+from snasray.data import input_spec, load_split, with_absolute_location
 from snasray.devices import check_train_devices, require_train_devices
 from snasray.errors import UserError
 from snasray.rundir import run_lock
@@ -117,7 +117,7 @@ def check_data(config: TrainConfig) -> None:
 
 
 def _params(cell: Cell, config: TrainConfig) -> int:
-    spec = dataset_spec(config.dataset)
+    spec = input_spec(config.data_config())
     network = build_snasnet(
         cell, config.model_config(), spec.in_channels, spec.image_size, spec.num_classes, config.neuron
     )
