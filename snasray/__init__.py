@@ -9,6 +9,8 @@ The public API is `__all__`; README.md ("Python API") shows it at work. Names lo
 - score: `Scorer`, `ScoreConfig`, `ScoreResult`, `logdet_score`, `sahd_kernel`
 - train and evaluate: `train_cells`, `train_cell`, `top_cells`, `TrainConfig`, `TrainOutcome`, `read_training`,
   `evaluate_checkpoint`
+- store: `compact_run` (merge a run's Parquet parts into one file)
+- export: `export_checkpoint`, `to_nir`, `to_torch_program`, `to_spikingjelly` (the ``export`` extra)
 - report: `write_report`, `Report`; the `snasray.analysis` module holds the pandas functions and figures
 - your own Tune `Tuner`: `param_space`, `cell_from_config`, `make_score_trainable`
 - errors (all `UserError`): `RunDirInUse`, `RunExists`, `RunNotFound`, `ResumeMismatch`, `StoreWriteFailed`,
@@ -46,6 +48,11 @@ _EXPORTS = {
     "top_cells": "snasray.train",
     "train_cell": "snasray.train",
     "train_cells": "snasray.train",
+    "compact_run": "snasray.search.store",
+    "export_checkpoint": "snasray.export",
+    "to_nir": "snasray.export",
+    "to_spikingjelly": "snasray.export",
+    "to_torch_program": "snasray.export",
     "Report": "snasray.report",
     "write_report": "snasray.report",
     "cell_from_config": "snasray.search.tune_native",
