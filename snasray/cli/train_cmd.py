@@ -179,7 +179,11 @@ def _run_asha(cells, config, asha, out: Path, args):
     )
     unfinished = len({Cell.parse(c).canonical_key() for c in cells}) - len(outcomes)
     if unfinished:
-        print(f"{unfinished} cell(s) unfinished (interrupted); continue with the same command and --resume", flush=True)
+        print(
+            f"{unfinished} cell(s) unfinished (interrupted); continue with the same command and --resume",
+            file=sys.stderr if args.json else sys.stdout,
+            flush=True,
+        )
     return outcomes
 
 

@@ -126,8 +126,8 @@ class StoreRows(tune.Callback):
         print(line, file=sys.stderr if self.quiet else sys.stdout, flush=True)
 
     def on_checkpoint(self, iteration, trials, trial, checkpoint, **info) -> None:
-        metrics = read_meta(checkpoint.path)["metrics"]
-        row = {name: metrics.get(name) for name in _EPOCH_FIELDS}
+        metrics = read_meta(checkpoint.path)["metrics"]  # strict JSON: a non-finite number reads as None
+        row = {name: math.nan if metrics.get(name) is None else metrics[name] for name in _EPOCH_FIELDS}
         fields = self.fields[trial.config["cell"]]
         append_rows(self.run_dir, [{**fields, **row, "kind": "epoch", "checkpoint": checkpoint.path}])
         self._say(f"{fields['key']}" + _epoch_line(row, self.asha.max_epochs))

@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from snasray.cells import Cell
 from snasray.cli import main
 from snasray.search import ScoreStore
 from snasray.train import TRAIN_SCHEMA, read_training
@@ -22,6 +23,7 @@ from snasray.train.asha import AshaConfig
 
 LEARNS = ["0303 0030 2002 0200", "0003 0000 0000 0000"]
 DEAD = "0100 0000 0000 0000"  # after pruning no edge reaches the output: a constant prediction
+DEAD_KEY = Cell.parse(DEAD).canonical_key()
 ARGS = (
     "--top-k 3 --scheduler asha --max-epochs 2 --grace-period 1 --reduction-factor 2 --dataset digits"
     " --preset tiny --neuron relu --timesteps 1 --recipe short --lr 0.01 --batch-size 32 --train-images 256"
@@ -89,21 +91,21 @@ def test_asha_stopped_a_cell_at_the_first_rung_and_the_survivor_trained_to_the_e
     rows = resumed["rows"]
     assert list(rows.columns) == TRAIN_SCHEMA.names
     finals = rows[rows["kind"] == "final"].set_index("key")
-    assert sorted(finals.index) == sorted([*LEARNS, DEAD]) and (finals["scheduler"] == "asha").all()
+    assert sorted(finals.index) == sorted([*LEARNS, DEAD_KEY]) and (finals["scheduler"] == "asha").all()
     rungs = AshaConfig(max_epochs=2).rungs()
     assert rungs == [1, 2] and set(finals["rung"]) <= set(rungs)
     # every cell ended at a rung: epochs trained equal the rung, stopped exactly when below max epochs
     assert (finals["epochs_trained"] == finals["rung"]).all()
     assert (finals["early_stopped"] == (finals["rung"] < 2)).all()
     assert finals.loc[LEARNS[0], "rung"] == 2 and not finals.loc[LEARNS[0], "early_stopped"]
-    assert finals.loc[DEAD, "rung"] == 1 and finals.loc[DEAD, "early_stopped"]
+    assert finals.loc[DEAD_KEY, "rung"] == 1 and finals.loc[DEAD_KEY, "early_stopped"]
     epochs = rows[rows["kind"] == "epoch"]
     for key, final in finals.iterrows():
         trained = epochs[epochs["key"] == key]
         assert sorted(trained["epoch"]) == list(range(1, final["epochs_trained"] + 1))  # each epoch stored once
         assert 0 <= final["test_acc"] <= 1 and final["val_acc"] == trained["val_acc"].max()
     cli = {c["key"]: c for c in resumed["cli"]["cells"]}
-    assert cli[DEAD]["early_stopped"] and cli[DEAD]["rung"] == 1 and cli[LEARNS[0]]["epochs_done"] == 2
+    assert cli[DEAD_KEY]["early_stopped"] and cli[DEAD_KEY]["rung"] == 1 and cli[LEARNS[0]]["epochs_done"] == 2
 
 
 def test_resume_never_retrains_a_completed_cell(asha_run):
