@@ -173,7 +173,7 @@ def _rank_section(ranked: pd.DataFrame, training: pd.DataFrame) -> list[str]:
     stopped = trained.get("early_stopped", pd.Series(dtype=object)).reindex(trained.index)
     rungs = trained.get("rung", pd.Series(dtype=float)).reindex(trained.index)
     trained = trained.assign(
-        asha=[f"stopped at rung {int(r)}" if s is True else "" for s, r in zip(stopped, rungs, strict=True)]
+        asha=[f"stopped at rung {int(r)}" if pd.notna(s) and s else "" for s, r in zip(stopped, rungs, strict=True)]
     )
     table = trained[["key", "score_rank", "final_rank", "score", "epochs", "test_acc", "asha"]]
     lines = ["## Score rank against final rank", "", "Final rank: more epochs trained first, then test accuracy.", ""]

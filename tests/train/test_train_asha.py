@@ -102,7 +102,7 @@ def test_asha_stopped_a_cell_at_the_first_rung_and_the_survivor_trained_to_the_e
     epochs = rows[rows["kind"] == "epoch"]
     for key, final in finals.iterrows():
         trained = epochs[epochs["key"] == key]
-        assert sorted(trained["epoch"]) == list(range(1, final["epochs_trained"] + 1))  # each epoch stored once
+        assert sorted(trained["epoch"]) == list(range(1, int(final["epochs_trained"]) + 1))  # each epoch stored once
         assert 0 <= final["test_acc"] <= 1 and final["val_acc"] == trained["val_acc"].max()
     cli = {c["key"]: c for c in resumed["cli"]["cells"]}
     assert cli[DEAD_KEY]["early_stopped"] and cli[DEAD_KEY]["rung"] == 1 and cli[LEARNS[0]]["epochs_done"] == 2
