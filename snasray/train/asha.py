@@ -31,7 +31,7 @@ from snasray.devices import check_train_devices, require_train_devices
 from snasray.errors import UserError
 from snasray.limits import MAX_COUNT, check_count
 from snasray.rundir import run_lock
-from snasray.search.cluster import ray_session, ray_settings
+from snasray.search.cluster import ray_session
 from snasray.train.checkpoint import read_meta
 from snasray.train.config import TrainConfig, key_slug
 from snasray.train.runner import _EPOCH_FIELDS, TrainOutcome, _epoch_line, cell_params, check_data, record_final
@@ -172,7 +172,8 @@ def train_asha(
     outcome: `resume=True` continues it.
 
     Raises UserError: fewer than two distinct cells, more than one worker per cell, a time budget, an experiment
-    already in the folder without `resume`; ValueError as `AshaConfig` and `TrainConfig`.
+    already in the folder without `resume`; ValueError as `AshaConfig` and `TrainConfig`; RuntimeError when a
+    cell's trial failed beyond `config.max_failures` restarts (the others' rows are kept).
     """
     keys = list(dict.fromkeys(Cell.parse(c).canonical_key() for c in cells))
     if len(keys) < 2:
@@ -193,9 +194,11 @@ def train_asha(
         raise UserError(f"{path} already holds this training; pass --resume to continue it")
     with run_lock(run_dir), ray_session(address):
         require_train_devices(config.use_gpu, 1)
-        with ray_settings():
-            tuner = _restored(path, config) if restore else _tuner(keys, config, asha, run_dir, name, quiet)
-            tuner.fit()
+        tuner = _restored(path, config) if restore else _tuner(keys, config, asha, run_dir, name, quiet)
+        failed = [result.error for result in tuner.fit() if result.error is not None]
+    if failed:
+        reason = (str(failed[0]).strip().splitlines() or [type(failed[0]).__name__])[-1][:200]
+        raise RuntimeError(f"{len(failed)} cell(s) failed in {path} (last line: {reason}); --resume retries them")
     return _outcomes(run_dir, keys, name, asha)
 
 
