@@ -76,7 +76,7 @@ def experiment_name(keys: Sequence[str], config: TrainConfig, asha: AshaConfig) 
 
 
 def _run_id(key: str, name: str) -> str:
-    return f"{key_slug(key)}-asha-{name}"
+    return f"{key_slug(key)}-asha-{name}"  # apart from a fifo training of the same recipe and seed
 
 
 def _trial_folder(trial) -> str:

@@ -28,7 +28,7 @@ PREFIX = "train"
 TRAIN_SCHEMA = pa.schema(
     [
         ("schema_version", pa.int16()),
-        ("run_id", pa.string()),  # one training of one cell: <key-slug>-<recipe_hash>-s<seed>
+        ("run_id", pa.string()),  # one training of one cell: <key-slug>-<recipe_hash>-s<seed>; asha: see asha.py
         ("key", pa.string()),  # canonical key: joins the search rows
         ("cell", pa.string()),
         ("seed", pa.int64()),
