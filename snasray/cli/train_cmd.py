@@ -128,6 +128,7 @@ def _train(args) -> int:
     if asha is None:
         outcomes = run_training(cells, config, out, args.resume, args.address, quiet=args.json)
     else:
+        config = config.with_overrides(epochs=asha.max_epochs)
         outcomes = _run_asha(cells, config, asha, out, args)
     if args.json:
         cells = [{**asdict(o), "finished": o.finished} for o in outcomes]
@@ -173,7 +174,6 @@ def _run_asha(cells, config, asha, out: Path, args):
             f" seed {config.seed})",
             flush=True,
         )
-    config = config.with_overrides(epochs=asha.max_epochs)
     outcomes = user_input(
         lambda: train_asha(cells, config, asha, out, resume=args.resume, address=args.address, quiet=args.json)
     )
