@@ -69,6 +69,7 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None, top_k: 
             "",
             *_trained_cells_section(df, training),
             *_correlation_section(df, training),
+            *_rank_section(ranked, training),
             *_pareto_section(df),
         ]
     )
@@ -189,6 +190,28 @@ def _correlation_section(df: pd.DataFrame, training: pd.DataFrame) -> list[str]:
         return [*lines, f"Not available: {table['note'].iloc[0]}.", ""]
     formats = {name: ".3f" for name in ("kendall_tau", "kendall_p", "spearman_rho", "spearman_p")}
     return [*lines, "The parameter count is the baseline.", "", *markdown_table(table, formats), ""]
+
+
+def _rank_section(ranked: pd.DataFrame, training: pd.DataFrame) -> list[str]:
+    """Score rank against final rank of the trained cells (their latest final row). Final rank: cells trained for
+    more epochs first (ASHA's verdict: a cell it stopped lost at that rung), then test accuracy."""
+    final = training[training["kind"] == "final"].drop_duplicates("key", keep="last") if len(training) else training
+    trained = ranked[["key", "score"]].merge(final, on="key") if len(final) else final
+    if trained.empty:
+        return []
+    trained_epochs = training[training["kind"] == "epoch"].groupby("run_id")["epoch"].max()
+    trained = trained.assign(epochs=trained["run_id"].map(trained_epochs).fillna(trained["epoch"]).astype(int))
+    trained = trained.assign(score_rank=trained["score"].rank(ascending=False, method="first").astype(int))
+    trained = trained.sort_values(["epochs", "test_acc"], ascending=False, kind="stable")
+    trained = trained.assign(final_rank=range(1, len(trained) + 1))
+    stopped = trained.get("early_stopped", pd.Series(dtype=object)).reindex(trained.index)
+    rungs = trained.get("rung", pd.Series(dtype=float)).reindex(trained.index)
+    trained = trained.assign(
+        asha=[f"stopped at rung {int(r)}" if pd.notna(s) and s else "" for s, r in zip(stopped, rungs, strict=True)]
+    )
+    table = trained[["key", "score_rank", "final_rank", "score", "epochs", "test_acc", "asha"]]
+    lines = ["## Score rank against final rank", "", "Final rank: more epochs trained first, then test accuracy.", ""]
+    return [*lines, *markdown_table(table, {"score": ".4f", "test_acc": ".2%"}), ""]
 
 
 def _pareto_section(df: pd.DataFrame) -> list[str]:

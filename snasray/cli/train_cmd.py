@@ -6,6 +6,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from snasray.cells import Cell
 from snasray.cli.common import cell_arg, emit_json, user_input
 from snasray.cli.score_cmd import add_event_options
 from snasray.devices import check_device, check_local_out
@@ -44,6 +45,15 @@ def register(commands) -> None:
     p.add_argument("--max-minutes", type=float, help="wall-clock budget per cell: stop after the epoch that exceeds it")
     p.add_argument("--max-failures", type=int, default=2, help="worker-group restarts from the last checkpoint")
     p.add_argument("--resume", action="store_true", help="continue interrupted trainings from their last checkpoint")
+    p.add_argument(
+        "--scheduler",
+        default="fifo",
+        choices=("fifo", "asha"),
+        help="fifo: every cell to the end; asha: Ray Tune's ASHA stops the cells that learn least at each rung",
+    )
+    p.add_argument("--max-epochs", type=int, help="asha: epochs of a cell never stopped (default: the recipe's)")
+    p.add_argument("--grace-period", type=int, help="asha: epochs before the first rung (default 1)")
+    p.add_argument("--reduction-factor", type=int, help="asha: 1/fraction of cells kept at each rung (default 2)")
     p.add_argument("--address", help="Ray cluster address ('auto' for the cluster this machine belongs to)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_train)
@@ -131,13 +141,67 @@ def _train(args) -> int:
         defaults = {}
         out = Path(args.out or "runs/train")
     config = _config(args, defaults)
-    outcomes = run_training(cells, config, out, args.resume, args.address, quiet=args.json)
+    asha = _asha(args, config, cells)
+    if asha is None:
+        outcomes = run_training(cells, config, out, args.resume, args.address, quiet=args.json)
+    else:
+        config = config.with_overrides(epochs=asha.max_epochs)
+        outcomes = _run_asha(cells, config, asha, out, args)
     if args.json:
         cells = [{**asdict(o), "finished": o.finished} for o in outcomes]
         emit_json({"run_dir": str(out), "config": config.to_dict(), "cells": cells})
     else:
         print_summary(outcomes, config, out)
     return 0
+
+
+def _asha(args, config, cells: list[str]):
+    """The ASHA settings of `--scheduler asha`, or None for fifo; UserError for flags that do not fit."""
+    given = {
+        name: getattr(args, name.replace("-", "_"))
+        for name in ("max-epochs", "grace-period", "reduction-factor")
+        if getattr(args, name.replace("-", "_")) is not None
+    }
+    if args.scheduler == "fifo":
+        if given:
+            raise UserError(f"--{next(iter(given))} goes with --scheduler asha")
+        return None
+    if args.run_dir and args.top_k < 2:
+        raise UserError(f"--scheduler asha chooses among cells: --top-k must be >= 2, got {args.top_k}")
+    if args.epochs is not None and args.max_epochs is not None and args.epochs != args.max_epochs:
+        raise UserError("--epochs and --max-epochs differ; under --scheduler asha give --max-epochs")
+    from snasray.train.asha import AshaConfig
+
+    return user_input(
+        lambda: AshaConfig(
+            max_epochs=args.max_epochs if args.max_epochs is not None else config.epochs,
+            grace_period=args.grace_period if args.grace_period is not None else 1,
+            reduction_factor=args.reduction_factor if args.reduction_factor is not None else 2,
+        )
+    )
+
+
+def _run_asha(cells, config, asha, out: Path, args):
+    from snasray.train.asha import train_asha
+
+    if not args.json:
+        print(
+            f"training {len(cells)} cell(s) under ASHA: rungs at {asha.rungs()} epochs, reduction factor"
+            f" {asha.reduction_factor} ({config.recipe} recipe, {config.dataset}, preset {config.preset},"
+            f" seed {config.seed})",
+            flush=True,
+        )
+    outcomes = user_input(
+        lambda: train_asha(cells, config, asha, out, resume=args.resume, address=args.address, quiet=args.json)
+    )
+    unfinished = len({Cell.parse(c).canonical_key() for c in cells}) - len(outcomes)
+    if unfinished:
+        print(
+            f"{unfinished} cell(s) unfinished (interrupted); continue with the same command and --resume",
+            file=sys.stderr if args.json else sys.stdout,
+            flush=True,
+        )
+    return outcomes
 
 
 def run_training(cells, config, out: Path, resume: bool, address: str | None = None, quiet: bool = False):
@@ -200,7 +264,11 @@ def print_summary(outcomes, config, out: Path) -> None:
             f"{o.key:<22}{o.params:>9,}{f'{o.epochs_done}/{o.epochs}':>9}{o.best_epoch:>6}{o.val_acc:>9.2%}"
             f"{o.test_acc:>9.2%}{o.firing_rate:>8.3f}{o.synops:>13,.0f}{o.seconds:>8.0f}s"
         )
-    stopped = [o for o in outcomes if not o.finished]
+    asha = [o for o in outcomes if o.rung is not None]
+    if asha:
+        stopped = sum(o.early_stopped for o in asha)
+        print(f"ASHA: {stopped} cell(s) stopped at a lower rung, {len(asha) - stopped} trained to the end")
+    stopped = [o for o in outcomes if not o.finished and not o.early_stopped]
     if stopped:
         print(f"{len(stopped)} training(s) stopped by the time budget; continue with the same command and --resume")
     print("test acc: the best checkpoint by val acc; firing rate and synaptic ops on the test split")

@@ -1,4 +1,5 @@
-"""Training: fine-train the chosen cells with Ray Train, store per-epoch metrics, evaluate checkpoints.
+"""Training: fine-train the chosen cells with Ray Train (or under Ray Tune's ASHA scheduler), store per-epoch
+metrics, evaluate checkpoints.
 
 Names are imported on first use, so that a Ray Train worker, which needs only `snasray.train.loop`,
 does not import the search package (Ray Tune, Optuna) through this package's namespace.
@@ -9,6 +10,8 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
+    "AshaConfig": "asha",
+    "train_asha": "asha",
     "load_network": "checkpoint",
     "RECIPES": "config",
     "TrainConfig": "config",

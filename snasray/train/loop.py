@@ -1,4 +1,7 @@
-"""The loop every Ray Train worker runs: seeded data-parallel training, one report (and checkpoint) per epoch.
+"""The training loop: seeded data-parallel training, one report (and checkpoint) per epoch.
+
+It runs in every Ray Train worker (`train_loop`), or alone in one Ray Tune trial (`tune_loop`, what the ASHA
+scheduler stops early); a `_Session` hides which.
 
 Reproducibility: the model is initialised from the seed, the sampler shuffles from (seed, epoch), and every
 epoch reseeds torch, numpy and python from (seed, rank, epoch), so augmentation and dropout of an epoch do
@@ -12,13 +15,13 @@ import math
 import random
 import tempfile
 import time
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import ray.train
 import torch
 import torch.distributed as dist
-from ray.train import Checkpoint
-from ray.train.torch import get_device, prepare_data_loader, prepare_model
 from torch import nn
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, DistributedSampler, Subset
@@ -95,24 +98,89 @@ def _val_counts(network: nn.Module, loader) -> tuple[int, int]:
     return correct, total
 
 
+@dataclass(frozen=True)
+class _Session:
+    """Where the loop runs: its rank among `world` workers, its device, and Ray's report, checkpoint and
+    data-parallel wrappers there."""
+
+    rank: int
+    world: int
+    device: torch.device
+    report: Any  # (metrics, checkpoint=None) -> None
+    checkpoint_from: Any  # folder -> the Checkpoint class that `report` takes
+    get_checkpoint: Any  # () -> Checkpoint | None
+    prepare_model: Any  # nn.Module -> nn.Module
+    prepare_loader: Any  # DataLoader -> iterable of batches on `device`
+
+
 def train_loop(loop_config: dict) -> None:
+    """A Ray Train worker's loop (`TorchTrainer`): one of `num_workers` data-parallel workers."""
+    from ray.train.torch import get_device, prepare_data_loader, prepare_model
+
+    context = ray.train.get_context()
+    session = _Session(
+        rank=context.get_world_rank(),
+        world=context.get_world_size(),
+        device=get_device(),
+        report=ray.train.report,
+        checkpoint_from=ray.train.Checkpoint.from_directory,
+        get_checkpoint=ray.train.get_checkpoint,
+        prepare_model=prepare_model,  # DistributedDataParallel over gloo (CPU) or NCCL (GPU) when world > 1
+        prepare_loader=lambda loader: prepare_data_loader(loader, add_dist_sampler=False),
+    )
+    _run(loop_config, session)
+
+
+def tune_loop(loop_config: dict) -> None:
+    """One Ray Tune trial's loop: a single worker that reports to Tune (`tune.report`), with ``epochs`` (the
+    epochs trained so far) beside the metrics as the scheduler's time attribute."""
+    from ray import tune
+
+    device = torch.device("cuda" if loop_config["train"].get("use_gpu") and torch.cuda.is_available() else "cpu")
+
+    def report(metrics: dict, checkpoint=None) -> None:
+        tune.report({**metrics, "epochs": metrics["epoch"]}, checkpoint=checkpoint)
+
+    session = _Session(
+        rank=0,
+        world=1,
+        device=device,
+        report=report,
+        checkpoint_from=tune.Checkpoint.from_directory,
+        get_checkpoint=tune.get_checkpoint,
+        prepare_model=lambda network: network.to(device),
+        prepare_loader=lambda loader: _OnDevice(loader, device),
+    )
+    _run(loop_config, session)
+
+
+class _OnDevice:
+    """A data loader whose batches are moved to `device`."""
+
+    def __init__(self, loader: DataLoader, device: torch.device) -> None:
+        self.loader, self.device = loader, device
+
+    def __iter__(self):
+        for images, labels in self.loader:
+            yield images.to(self.device), labels.to(self.device)
+
+
+def _run(loop_config: dict, session: _Session) -> None:
     config = TrainConfig.from_dict(loop_config["train"])
     cell = Cell.parse(loop_config["cell"])
-    context = ray.train.get_context()
-    rank, world = context.get_world_rank(), context.get_world_size()
+    rank, world, device = session.rank, session.world, session.device
     if not config.use_gpu:
         torch.set_num_threads(max(1, int(config.cpus_per_worker)))
-    device = get_device()
     spec = input_spec(config.data_config())
     model_config = config.model_config()
 
     torch.manual_seed(config.seed)
     network = build_snasnet(cell, model_config, spec.in_channels, spec.image_size, spec.num_classes, config.neuron)
-    model = prepare_model(network)  # DistributedDataParallel over gloo (CPU) or NCCL (GPU) when world > 1
+    model = session.prepare_model(network)
     optimizer = make_optimizer(config, network.parameters())
     schedule = make_schedule(config, optimizer)
     start_epoch, best = 0, {"val_acc": -1.0, "epoch": 0}
-    checkpoint = ray.train.get_checkpoint()  # the last one: after a worker failure, or a resumed run
+    checkpoint = session.get_checkpoint()  # the last one: after a worker failure, or a resumed run
     if checkpoint:
         with checkpoint.as_directory() as folder:
             state = read_state(folder, device)
@@ -128,12 +196,9 @@ def train_loop(loop_config: dict) -> None:
         train_set = Subset(train_set, training_subset(len(train_set), config.train_images))
     val_set = load_split(data, "val")
     sampler = DistributedSampler(train_set, num_replicas=world, rank=rank, shuffle=True, seed=config.seed)
-    train_loader = prepare_data_loader(
-        DataLoader(train_set, batch_size=config.worker_batch_size(), sampler=sampler), add_dist_sampler=False
-    )
-    val_loader = prepare_data_loader(  # each worker counts its own slice; no padding, exact counts
-        DataLoader(Subset(val_set, range(rank, len(val_set), world)), batch_size=max(256, config.batch_size)),
-        add_dist_sampler=False,
+    train_loader = session.prepare_loader(DataLoader(train_set, batch_size=config.worker_batch_size(), sampler=sampler))
+    val_loader = session.prepare_loader(  # each worker counts its own slice; no padding, exact counts
+        DataLoader(Subset(val_set, range(rank, len(val_set), world)), batch_size=max(256, config.batch_size))
     )
     stats_images = fixed_batch(val_set, config.stats_images).to(device) if rank == 0 else None
     meta = checkpoint_meta(
@@ -193,8 +258,8 @@ def train_loop(loop_config: dict) -> None:
             }
             with tempfile.TemporaryDirectory() as folder:
                 save_checkpoint(folder, state, {**meta, "epoch": epoch + 1, "metrics": metrics})
-                ray.train.report(metrics, checkpoint=Checkpoint.from_directory(folder))
+                session.report(metrics, checkpoint=session.checkpoint_from(folder))
         else:
-            ray.train.report(metrics)
+            session.report(metrics)
         if stop:
             break

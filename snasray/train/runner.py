@@ -56,7 +56,9 @@ class TrainOutcome:
     params: int
     seconds: float  # all epochs of this training, across resumes
     checkpoint: str  # the best checkpoint, which gave test_acc
-    folder: str  # Ray Train's run folder: every kept checkpoint
+    folder: str  # Ray Train's run folder (or Tune's trial folder): every kept checkpoint
+    rung: int | None = None  # under asha: the last rung reached, in epochs
+    early_stopped: bool = False  # under asha: stopped at a rung below max epochs
 
     @property
     def finished(self) -> bool:
@@ -116,7 +118,7 @@ def check_data(config: TrainConfig) -> None:
     load_split(config.data_config(), "val")
 
 
-def _params(cell: Cell, config: TrainConfig) -> int:
+def cell_params(cell: Cell, config: TrainConfig) -> int:
     spec = input_spec(config.data_config())
     network = build_snasnet(
         cell, config.model_config(), spec.in_channels, spec.image_size, spec.num_classes, config.neuron
@@ -190,7 +192,7 @@ def _train_cell(
     run_dir = Path(run_dir).resolve()
     folder, name, run_id = _locate(key, config, run_dir)
     _refuse_existing(key, config, run_dir, resume)
-    params = _params(Cell.parse(key), config)
+    params = cell_params(Cell.parse(key), config)
     fields = {
         "run_id": run_id,
         "key": key,
@@ -203,12 +205,30 @@ def _train_cell(
     with ray_settings(), _Follow(run_dir, run_id, config.epochs, progress):
         result = trainer.fit()
     path, metrics = _best(result)
+    return record_final(run_dir, fields, config, path, metrics, str(folder / name), scheduler="fifo")
+
+
+def record_final(
+    run_dir: Path,
+    fields: dict,
+    config: TrainConfig,
+    path: str,
+    metrics: dict,
+    folder: str,
+    scheduler: str,
+    rung: int | None = None,
+    early_stopped: bool | None = None,
+) -> TrainOutcome:
+    """Evaluate the best checkpoint (`path`, its epoch's `metrics`) on the test split and store the final row of
+    the training whose row `fields` (run_id, key, cell, seed, recipe_hash, params) are given."""
     device = "cuda" if config.use_gpu and torch.cuda.is_available() else "cpu"
     network, _meta = load_network(path, device)
     test = evaluate_network(network, load_split(config.data_config(), "test"), device)
+    run_id = fields["run_id"]
     epochs = read_training(run_dir)
     epochs = epochs[(epochs["run_id"] == run_id) & (epochs["kind"] == "epoch")]
     seconds = float(epochs["epoch_seconds"].sum())
+    epochs_done = int(epochs["epoch"].max()) if len(epochs) else 0
     append_rows(
         run_dir,
         [
@@ -227,26 +247,32 @@ def _train_cell(
                 "layer_neurons": strict_json.dumps(test.layer_neurons, notes=False, sort_keys=True),
                 "epoch_seconds": seconds,
                 "checkpoint": path,
+                "scheduler": scheduler,
+                "epochs_trained": epochs_done,
+                "rung": rung,
+                "early_stopped": early_stopped,
             }
         ],
     )
     return TrainOutcome(
-        key=key,
-        cell=str(given),
+        key=fields["key"],
+        cell=fields["cell"],
         run_id=run_id,
         recipe_hash=config.recipe_hash(),
         seed=config.seed,
-        epochs_done=int(epochs["epoch"].max()) if len(epochs) else 0,
+        epochs_done=epochs_done,
         epochs=config.epochs,
         best_epoch=int(metrics["epoch"]),
         val_acc=float(metrics["val_acc"]),
         test_acc=test.accuracy,
         firing_rate=test.firing_rate,
         synops=test.synops,
-        params=params,
+        params=fields["params"],
         seconds=seconds,
         checkpoint=path,
-        folder=str(folder / name),
+        folder=folder,
+        rung=rung,
+        early_stopped=bool(early_stopped),
     )
 
 

@@ -2,6 +2,8 @@
 
 One "epoch" row per trained epoch and one "final" row per finished (or budget-stopped) training, which
 carries the test accuracy of the best checkpoint. Rows link to the search rows by canonical ``key``.
+A final row also says how the training ended: the scheduler, the epochs it trained, and under ASHA
+(``snasray train --scheduler asha``) the last rung it reached and whether ASHA stopped it there.
 Spike statistics are per image, measured in eval mode: epoch rows on a fixed batch of the validation split,
 final rows on the test split; they count as in the score store (see ``snasray.search.store``). Parts of an
 older ``schema_version`` read the columns added since as NaN or null.
@@ -18,13 +20,15 @@ import pyarrow.parquet as pq
 
 from snasray.parts import normalise_row, read_parts, write_part
 
-TRAIN_SCHEMA_VERSION = 2  # 2 added spikes_per_image and layer_neurons; parts of version 1 read them as NaN / null
+# 2 added spikes_per_image and layer_neurons, 3 scheduler, epochs_trained, rung and early_stopped; parts of an
+# older version read the columns added since as NaN / null
+TRAIN_SCHEMA_VERSION = 3
 TRAINING_DIR = "_training"
 PREFIX = "train"
 TRAIN_SCHEMA = pa.schema(
     [
         ("schema_version", pa.int16()),
-        ("run_id", pa.string()),  # one training of one cell: <key-slug>-<recipe_hash>-s<seed>
+        ("run_id", pa.string()),  # one training of one cell: <key-slug>-<recipe_hash>-s<seed>; asha: see asha.py
         ("key", pa.string()),  # canonical key: joins the search rows
         ("cell", pa.string()),
         ("seed", pa.int64()),
@@ -43,6 +47,10 @@ TRAIN_SCHEMA = pa.schema(
         ("params", pa.int64()),
         ("epoch_seconds", pa.float64()),  # final rows: seconds of all epoch rows of the training
         ("checkpoint", pa.string()),  # path of the checkpoint written after that epoch (final: the best)
+        ("scheduler", pa.string()),  # final rows: "fifo" (every cell to the end) or "asha"
+        ("epochs_trained", pa.int32()),  # final rows: epochs the training ran, across resumes
+        ("rung", pa.int32()),  # final rows under asha: the last rung reached, in epochs (max epochs: finished)
+        ("early_stopped", pa.bool_()),  # final rows under asha: the scheduler stopped it below max epochs
         ("timestamp", pa.timestamp("us", tz="UTC")),
     ]
 )
