@@ -25,7 +25,7 @@ estimated as the run's seconds per evaluation times the dry run's count (column 
 reaches the target in no dry run within the cap is reported as not reached, its time a lower bound.
 
 Writes, under `--out`: released.csv (per seed), runs.csv (one row per run, appended as each run ends, so a
-rerun skips what is done), summary.md (medians and ranges).
+rerun skips what is done), summary.md (medians and ranges; `--summary` prints it from what is there).
 """
 
 from __future__ import annotations
@@ -79,6 +79,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--released-seconds", type=float, default=RELEASED_SECONDS, help="released code, per candidate")
     p.add_argument("--max-evaluations", type=int, default=200, help="budget cap of one search")
     p.add_argument("--dry-cap", type=int, default=3000, help="evaluations a dry run may take (scored once, cached)")
+    p.add_argument("--summary", action="store_true", help="only summarise what --out already holds")
     p.add_argument("--out", type=Path, default=Path("benchmarks/results/time_to_best"))
     args = p.parse_args(argv)
     if args.seeds < 1 or args.draws < 1 or args.max_evaluations < 1 or args.released_seconds <= 0:
@@ -230,9 +231,9 @@ def summarise(args, released: list[dict], runs: list[dict], skipped: dict[str, s
         "median [min, max] over seeds; time to best: run_search call to the first stored row at or above the"
         " released best (Ray already running)",
         "",
-        "| searcher | workers | seeds | reached | evaluations (dry run) | evaluations (search) | time to best s |"
-        " run s | speed-up over released |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| searcher | workers | seeds | reached | evaluations (dry run) | draws / evaluations | evaluations (search) |"
+        " run s per evaluation | time to best s | speed-up over released |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     groups: dict[tuple[str, str], list[dict]] = {}
     for r in runs:
@@ -248,9 +249,10 @@ def summarise(args, released: list[dict], runs: list[dict], skipped: dict[str, s
             str(len(rows)),
             f"{reached}/{len(rows)}" + (f" ({estimated} estimated)" if estimated else ""),
             fmt(dry) if dry else "-",
+            fmt([args.draws / d for d in dry]) if dry else "-",
             fmt(hit) if hit else "-",
+            fmt([float(r["run_seconds"]) / int(r["evaluations"]) for r in rows]),
             fmt([float(r["seconds_to_best"]) for r in rows]),
-            fmt([float(r["run_seconds"]) for r in rows]),
             fmt([float(r["speedup"]) for r in rows]),
         ]
         lines.append("| " + " | ".join(cells) + " |")
@@ -272,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     released = {int(r["seed"]): r for r in read_csv(released_path)}
     done = {(r["searcher"], int(r["workers"]), int(r["seed"])) for r in read_csv(runs_path)}
     skipped: dict[str, str] = {}
+    if args.summary:
+        print(summarise(args, [released[s] for s in sorted(released)], read_csv(runs_path), skipped))
+        return 0
     print(f"ray started in {start_ray(args):.1f} s (left out of every time below)", flush=True)
     print(f"load average {os.getloadavg()}", flush=True)
     for seed in range(args.first_seed, args.first_seed + args.seeds):
