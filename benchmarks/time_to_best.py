@@ -79,6 +79,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--released-seconds", type=float, default=RELEASED_SECONDS, help="released code, per candidate")
     p.add_argument("--max-evaluations", type=int, default=200, help="budget cap of one search")
     p.add_argument("--dry-cap", type=int, default=3000, help="evaluations a dry run may take (scored once, cached)")
+    p.add_argument("--dry-only", action="store_true", help="only the dry runs (no Ray): evaluations, into dry.csv")
     p.add_argument("--summary", action="store_true", help="only summarise what --out already holds")
     p.add_argument("--out", type=Path, default=Path("benchmarks/results/time_to_best"))
     args = p.parse_args(argv)
@@ -219,6 +220,7 @@ def start_ray(args) -> float:
 
 def summarise(args, released: list[dict], runs: list[dict], skipped: dict[str, str]) -> str:
     fmt = lambda v: f"{statistics.median(v):.3g} [{min(v):.3g}, {max(v):.3g}]"  # noqa: E731
+    timed = bool(runs) and "run_seconds" in runs[0]
     lines = [
         f"space {args.space}, {'table ' + args.table if args.table else 'real scoring'}, {args.dataset}/{args.preset},"
         f" batch {args.batch_size} x {args.repeat}; seeds {args.first_seed}..{args.first_seed + args.seeds - 1};"
@@ -231,9 +233,9 @@ def summarise(args, released: list[dict], runs: list[dict], skipped: dict[str, s
         "median [min, max] over seeds; time to best: run_search call to the first stored row at or above the"
         " released best (Ray already running)",
         "",
-        "| searcher | workers | seeds | reached | evaluations (dry run) | draws / evaluations | evaluations (search) |"
-        " run s per evaluation | time to best s | speed-up over released |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| searcher | workers | seeds | reached | evaluations (dry run) | draws / evaluations |"
+        + (" evaluations (search) | run s per evaluation | time to best s | speed-up over released |" if timed else ""),
+        "|" + " --- |" * (10 if timed else 6),
     ]
     groups: dict[tuple[str, str], list[dict]] = {}
     for r in runs:
@@ -241,8 +243,8 @@ def summarise(args, released: list[dict], runs: list[dict], skipped: dict[str, s
     for (spec, workers), rows in groups.items():
         dry = [int(r["dry_evaluations"]) for r in rows if r["dry_evaluations"]]
         hit = [int(r["hit_order"]) for r in rows if r["hit_order"]]
-        reached = sum(r["reached"] == "True" for r in rows)
-        estimated = sum(r["estimated"] == "True" for r in rows)
+        reached = sum(r.get("reached", str(bool(r["dry_evaluations"]))) == "True" for r in rows)
+        estimated = sum(r.get("estimated") == "True" for r in rows)
         cells = [
             spec,
             workers,
@@ -250,11 +252,14 @@ def summarise(args, released: list[dict], runs: list[dict], skipped: dict[str, s
             f"{reached}/{len(rows)}" + (f" ({estimated} estimated)" if estimated else ""),
             fmt(dry) if dry else "-",
             fmt([args.draws / d for d in dry]) if dry else "-",
-            fmt(hit) if hit else "-",
-            fmt([float(r["run_seconds"]) / int(r["evaluations"]) for r in rows]),
-            fmt([float(r["seconds_to_best"]) for r in rows]),
-            fmt([float(r["speedup"]) for r in rows]),
         ]
+        if timed:
+            cells += [
+                fmt(hit) if hit else "-",
+                fmt([float(r["run_seconds"]) / int(r["evaluations"]) for r in rows]),
+                fmt([float(r["seconds_to_best"]) for r in rows]),
+                fmt([float(r["speedup"]) for r in rows]),
+            ]
         lines.append("| " + " | ".join(cells) + " |")
     lines += [f"- {name}: skipped ({why})" for name, why in skipped.items()]
     return "\n".join(lines) + "\n"
@@ -270,14 +275,16 @@ def main(argv: list[str] | None = None) -> int:
     space = load_space(args.space)
     worker_counts = [int(w) for w in args.workers.split(",")]
     specs = [s for s in args.searchers.split(";") if s]
-    released_path, runs_path = args.out / "released.csv", args.out / "runs.csv"
+    released_path = args.out / "released.csv"
+    runs_path = args.out / ("dry.csv" if args.dry_only else "runs.csv")
     released = {int(r["seed"]): r for r in read_csv(released_path)}
     done = {(r["searcher"], int(r["workers"]), int(r["seed"])) for r in read_csv(runs_path)}
     skipped: dict[str, str] = {}
     if args.summary:
         print(summarise(args, [released[s] for s in sorted(released)], read_csv(runs_path), skipped))
         return 0
-    print(f"ray started in {start_ray(args):.1f} s (left out of every time below)", flush=True)
+    if not args.dry_only:
+        print(f"ray started in {start_ray(args):.1f} s (left out of every time below)", flush=True)
     print(f"load average {os.getloadavg()}", flush=True)
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         scores = CachedScores(args, seed)
@@ -322,9 +329,10 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
     text = summarise(args, [released[s] for s in sorted(released)], read_csv(runs_path), skipped)
-    (args.out / "summary.md").write_text(text)
+    (args.out / ("summary-dry.md" if args.dry_only else "summary.md")).write_text(text)
     print(text)
-    ray.shutdown()
+    if not args.dry_only:
+        ray.shutdown()
     return 0
 
 
