@@ -317,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
                     "target": target,
                     "dry_evaluations": dry or "",
                 }
+                if args.dry_only:
+                    append_csv(runs_path, list(row), row)
+                    continue
                 row |= {"budget": budget, **timed_search(args, spec, workers, seed, budget, target)}
                 row["estimated"] = not row["reached"] and dry is not None
                 if row["estimated"]:  # beyond the cap: the run's seconds per evaluation, times the dry run's count
