@@ -300,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
                 if spec in skipped or (spec, workers, seed) in done:
                     continue
                 name, options = parse_spec(spec)
-                round_size = workers * args.cells_per_trial
+                round_size, budget_cap = workers * args.cells_per_trial, args.max_evaluations
                 try:
                     dry = dry_evaluations(name, options, space, seed, scores, target, round_size, args.dry_cap)
                 except Exception as err:  # a searcher the round loop cannot drive with cell scores
@@ -309,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
                         print(f"{spec}: {skipped[spec]}", flush=True)
                         continue
                     dry = None
-                budget = min(math.ceil((dry or math.inf) / round_size) * round_size, args.max_evaluations)
+                budget = args.max_evaluations if dry is None else min(-(-dry // round_size) * round_size, budget_cap)
                 row = {
                     "searcher": spec,
                     "workers": workers,
