@@ -242,7 +242,7 @@ def summarise(args, released: list[dict], runs: list[dict], skipped: dict[str, s
         groups.setdefault((r["searcher"], r["workers"]), []).append(r)
     for (spec, workers), rows in groups.items():
         dry = [int(r["dry_evaluations"]) for r in rows if r["dry_evaluations"]]
-        hit = [int(r["hit_order"]) for r in rows if r["hit_order"]]
+        hit = [int(r["hit_order"]) for r in rows if r.get("hit_order")]
         reached = sum(r.get("reached", str(bool(r["dry_evaluations"]))) == "True" for r in rows)
         estimated = sum(r.get("estimated") == "True" for r in rows)
         cells = [
