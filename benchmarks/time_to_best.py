@@ -233,7 +233,7 @@ def summarise(args, released: list[dict], runs: list[dict], skipped: dict[str, s
         "median [min, max] over seeds; time to best: run_search call to the first stored row at or above the"
         " released best (Ray already running)",
         "",
-        "| searcher | workers | seeds | reached | evaluations (dry run) | draws / evaluations |"
+        "| searcher | workers | seeds | reached | evaluations (dry run; not reached: the cap) | draws / evaluations |"
         + (" evaluations (search) | run s per evaluation | time to best s | speed-up over released |" if timed else ""),
         "|" + " --- |" * (10 if timed else 6),
     ]
@@ -241,7 +241,7 @@ def summarise(args, released: list[dict], runs: list[dict], skipped: dict[str, s
     for r in runs:
         groups.setdefault((r["searcher"], r["workers"]), []).append(r)
     for (spec, workers), rows in groups.items():
-        dry = [int(r["dry_evaluations"]) for r in rows if r["dry_evaluations"]]
+        dry = [int(r["dry_evaluations"] or args.dry_cap) for r in rows]  # not reached: the cap, a lower bound
         hit = [int(r["hit_order"]) for r in rows if r.get("hit_order")]
         reached = sum(r.get("reached", str(bool(r["dry_evaluations"]))) == "True" for r in rows)
         estimated = sum(r.get("estimated") == "True" for r in rows)

@@ -38,7 +38,6 @@ class OptunaSearcher:
         sampler: optuna.samplers.BaseSampler,
         directions: list[str],
         one_trial_per_cell: bool = False,
-        live_pairs_only: bool = False,
     ) -> None:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         self.space = space
@@ -53,18 +52,12 @@ class OptunaSearcher:
             for (i, j), choices in self.choices.items()
         }
         self.one_trial_per_cell = one_trial_per_cell
-        self.live_pairs_only = live_pairs_only
         self.told: set[str] = set()  # canonical keys of the cells told
         self.pending: dict[str, list[optuna.trial.Trial]] = {}
 
     def _params(self, cell: Cell) -> dict[str, str]:
         a = cell.array()
-        live = (a != 0).any(0) | (a != 0).any(1)
-        return {
-            f"p{i}{j}": _state_name((int(a[i, j]), int(a[j, i])))
-            for i, j in self.choices
-            if not self.live_pairs_only or (live[i] and live[j])
-        }
+        return {f"p{i}{j}": _state_name((int(a[i, j]), int(a[j, i]))) for i, j in self.choices}
 
     def _cell(self, trial: optuna.trial.Trial) -> Cell:
         matrix = np.zeros((self.space.nodes, self.space.nodes), dtype=np.int64)
@@ -122,27 +115,17 @@ def tpe(
     seed: int = 0,
     startup: int = 5,
     prior_weight: float = 0.5,
-    multivariate: int = 1,
-    group: int = 0,
-    candidates: int = 24,
-    gamma: float = 0.1,
     **_: object,
 ) -> OptunaSearcher:
-    """Univariate TPE; pending trials count as the worst seen (constant liar) so a round spreads out."""
+    """TPE, multivariate (Optuna 5 takes multivariate=None as True for one objective); pending trials count as the
+    worst seen (constant liar) so a round spreads out."""
     with warnings.catch_warnings():  # constant liar is experimental; prior_weight goes in Optuna 6 (pinned below)
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         warnings.simplefilter("ignore", FutureWarning)
         sampler = optuna.samplers.TPESampler(
-            seed=seed,
-            n_startup_trials=startup,
-            prior_weight=prior_weight,
-            constant_liar=True,
-            multivariate=bool(multivariate),
-            group=bool(group),
-            n_ei_candidates=candidates,
-            gamma=lambda n: min(math.ceil(gamma * n), 25),
+            seed=seed, n_startup_trials=startup, prior_weight=prior_weight, constant_liar=True
         )
-    return OptunaSearcher(space, sampler, ["maximize"], one_trial_per_cell=True, live_pairs_only=bool(group))
+    return OptunaSearcher(space, sampler, ["maximize"], one_trial_per_cell=True)
 
 
 class ParetoSearcher(OptunaSearcher):
