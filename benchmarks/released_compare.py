@@ -34,7 +34,10 @@ It is patched at run time, only while a released candidate runs, as follows:
     (model_snn.py:173, 175, 183, 189: `256 * channel_ratio`);
   * the classifier's 32,768 inputs -> 2 C1 x 8 x 8 (model_snn.py:198);
   * the classifier's hidden size `classifier_inter_ch` = 1024 -> H, in both of its linear layers
-    (model_snn.py:130, 198, 202).
+    (model_snn.py:130, 198, 202);
+  * with `--dataset digits` (1 channel, 8 px): the stem's 3 input channels -> 1, the classifier's inputs
+    -> 2 C1 x 2 x 2, and the population of 10 neurons per class -> the preset's (its last linear layer's
+    100 outputs and `nn.AvgPool1d(10, 10)`, model_snn.py:202-203).
 The scoring hook and the loop over the 2 batches live inside the released code's search function
 (model_snn.py:13-94), so `released_candidate` restates them, with line references, and feeds them the
 prepared batches (the released loop draws a freshly augmented batch per repeat from a DataLoader, a cost
