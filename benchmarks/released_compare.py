@@ -34,7 +34,10 @@ It is patched at run time, only while a released candidate runs, as follows:
     (model_snn.py:173, 175, 183, 189: `256 * channel_ratio`);
   * the classifier's 32,768 inputs -> 2 C1 x 8 x 8 (model_snn.py:198);
   * the classifier's hidden size `classifier_inter_ch` = 1024 -> H, in both of its linear layers
-    (model_snn.py:130, 198, 202).
+    (model_snn.py:130, 198, 202);
+  * with `--dataset digits` (1 channel, 8 px): the stem's 3 input channels -> 1, the classifier's inputs
+    -> 2 C1 x 2 x 2, and the population of 10 neurons per class -> the preset's (its last linear layer's
+    100 outputs and `nn.AvgPool1d(10, 10)`, model_snn.py:202-203).
 The scoring hook and the loop over the 2 batches live inside the released code's search function
 (model_snn.py:13-94), so `released_candidate` restates them, with line references, and feeds them the
 prepared batches (the released loop draws a freshly augmented batch per repeat from a DataLoader, a cost
@@ -105,6 +108,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--warmup", type=int, default=1, help="untimed pairs first")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--seed", type=int, default=0, help="snasray's score seed: its images and dropout masks")
+    p.add_argument(
+        "--dataset", default="cifar10-subset", help="snasray data set of 10 classes: cifar10-subset or digits"
+    )
     p.add_argument("--data-dir", help="cifar10_subset.npz (snasray's default location otherwise)")
     p.add_argument("--layout", help="snasray's memory layout, where ScoreConfig has a `layout` option")
     p.add_argument("--tolerance", type=float, help="relative score difference allowed in a timed pair")
@@ -143,16 +149,18 @@ def _remapped_init(init, sizes: dict[int, int], positional: int):
 
 
 @contextmanager
-def released_runtime(width: int, hidden: int):
+def released_runtime(width: int, hidden: int, in_channels: int = 3, image: int = 32, population: int = 10):
     """The run-time patches listed in the module docstring, undone on exit."""
     channels = {256: width, 512: 2 * width}
-    linear = {512 * 8 * 8: 2 * width * 8 * 8, 1024: hidden}
+    linear = {512 * 8 * 8: 2 * width * (image // 4) ** 2, 1024: hidden}
     patches = [(torch.Tensor, "cuda", _stay_on_cpu), (nn.Module, "cuda", _stay_on_cpu)]
-    if (width, hidden) != (256, 1024):
+    if (width, hidden, in_channels, image, population) != (256, 1024, 3, 32, 10):
+        conv_channels = {**channels, 3: in_channels}  # the stem's input; no other conv has 3 channels
         patches += [
-            (nn.Conv2d, "__init__", _remapped_init(nn.Conv2d.__init__, channels, 2)),
+            (nn.Conv2d, "__init__", _remapped_init(nn.Conv2d.__init__, conv_channels, 2)),
             (nn.BatchNorm2d, "__init__", _remapped_init(nn.BatchNorm2d.__init__, channels, 1)),
-            (nn.Linear, "__init__", _remapped_init(nn.Linear.__init__, linear, 2)),
+            (nn.Linear, "__init__", _remapped_init(nn.Linear.__init__, {**linear, 100: 10 * population}, 2)),
+            (nn.AvgPool1d, "__init__", _remapped_init(nn.AvgPool1d.__init__, {10: population}, 2)),
         ]
     saved = [(cls, name, cls.__dict__.get(name)) for cls, name, _ in patches]
     for cls, name, value in patches:
@@ -291,9 +299,7 @@ def make_scorer(args, preset: str) -> Scorer:
             raise SystemExit("released_compare: this snasray's ScoreConfig has no layout option")
         extra["layout"] = args.layout
     return Scorer(
-        ScoreConfig(
-            dataset="cifar10-subset", preset=preset, batch_size=args.batch_size, data_dir=args.data_dir, **extra
-        )
+        ScoreConfig(dataset=args.dataset, preset=preset, batch_size=args.batch_size, data_dir=args.data_dir, **extra)
     )
 
 
@@ -324,18 +330,19 @@ def main(argv: list[str] | None = None) -> int:
     con_mat = torch.tensor(cell.array(), dtype=torch.float32)  # as search_snn.py:58 builds it
     r_args = released_args(dataclasses.asdict(cfg))
     nchw_batches = [b.contiguous() for b in scorer.batches(args.seed)]
-    masks = snasray_masks(scorer, args.seed, 2 * cfg.width * (32 // 4) ** 2)
+    channels, image = nchw_batches[0].shape[1], nchw_batches[0].shape[-1]
+    masks = snasray_masks(scorer, args.seed, 2 * cfg.width * (image // 4) ** 2)
     layout = getattr(scorer.config, "layout", "channels_last")  # channels_last before the option existed
     tolerance = args.tolerance or (EXACT_TOLERANCE if layout == "nchw" else CHANNELS_LAST_TOLERANCE)
     print(
-        f"preset {args.preset} (C1={cfg.width}, H={cfg.hidden}, T={cfg.timesteps}), cell {PAPER_CELL}, "
+        f"{args.dataset}, preset {args.preset} (C1={cfg.width}, H={cfg.hidden}, T={cfg.timesteps}), cell {PAPER_CELL}, "
         f"batch {args.batch_size} x {scorer.config.repeat}, one thread, torch {torch.__version__}, "
         f"snasray layout {layout} from {Path(snasray.__file__).parent}, {platform.processor() or platform.machine()}"
     )
 
     def released_run(pair: int):
         torch.manual_seed(1000 + pair)  # a different network per pair; snasray gets its weights
-        with released_runtime(cfg.width, cfg.hidden):
+        with released_runtime(cfg.width, cfg.hidden, channels, image, cfg.population):
             return released_candidate(model_snn, functional, r_args, con_mat, nchw_batches, masks)
 
     def snasray_run(released_net: nn.Module):
@@ -376,7 +383,14 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
 
     counted = [r for r in rows if r["agrees"]]
-    result = {"preset": args.preset, "width": cfg.width, "hidden": cfg.hidden, "layout": layout, "exact": exact}
+    result = {
+        "dataset": args.dataset,
+        "preset": args.preset,
+        "width": cfg.width,
+        "hidden": cfg.hidden,
+        "layout": layout,
+        "exact": exact,
+    }
     result["tolerance"] = tolerance
     result["pairs"] = rows
     if counted:

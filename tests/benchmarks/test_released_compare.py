@@ -78,3 +78,12 @@ def test_released_names_map_onto_every_snasray_parameter(bench):
                     released += [f"{name}.{table}.{index}.2.bias"]
     network = SNASNet(cell, model_preset("tiny"), 3, 32, 10)
     assert sorted(bench.snasray_name(n) for n in released) == sorted(n for n, _ in network.named_parameters())
+
+
+def test_digits_patches_map_the_stem_the_classifier_and_the_population(bench):
+    with bench.released_runtime(width=8, hidden=64, in_channels=1, image=8, population=5):
+        stem, fc1, fc2 = nn.Conv2d(3, 256, 3), nn.Linear(32768, 1024, bias=False), nn.Linear(1024, 100)
+        boost = nn.AvgPool1d(10, 10)
+    assert stem.weight.shape == (8, 1, 3, 3)
+    assert fc1.weight.shape == (64, 2 * 8 * 2 * 2) and fc2.weight.shape == (50, 64)
+    assert boost.kernel_size == (5,) and boost.stride == (5,)

@@ -117,7 +117,8 @@ def tpe(
     prior_weight: float = 0.5,
     **_: object,
 ) -> OptunaSearcher:
-    """Univariate TPE; pending trials count as the worst seen (constant liar) so a round spreads out."""
+    """TPE, multivariate (Optuna 5 takes multivariate=None as True for one objective); pending trials count as the
+    worst seen (constant liar) so a round spreads out."""
     with warnings.catch_warnings():  # constant liar is experimental; prior_weight goes in Optuna 6 (pinned below)
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         warnings.simplefilter("ignore", FutureWarning)
