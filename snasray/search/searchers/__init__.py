@@ -1,6 +1,6 @@
 """Searchers, found by name in one registry."""
 
-from snasray.search.searchers import evolution, optuna_search, random_search
+from snasray.search.searchers import evolution, optuna_search, prune, random_search
 from snasray.search.searchers.base import (
     OBJECTIVES,
     SEARCHERS,
@@ -8,6 +8,7 @@ from snasray.search.searchers.base import (
     check_options,
     fitness,
     make_searcher,
+    proposes_supernets,
     register,
     searcher_options,
 )
@@ -21,6 +22,8 @@ __all__ = [
     "fitness",
     "make_searcher",
     "optuna_search",
+    "proposes_supernets",
+    "prune",
     "random_search",
     "register",
     "searcher_options",
