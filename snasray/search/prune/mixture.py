@@ -60,7 +60,7 @@ class Mixture:
     def weighted_edges(self) -> list[tuple[int, int, int, float]]:
         """(source, target, op id, weight) of every live op, row by row as `Cell.edges` lists a cell's edges."""
         edges = []
-        for (i, j), alive in zip(self.pairs, self.states):
+        for (i, j), alive in zip(self.pairs, self.states, strict=True):
             weight = 1.0 / len(alive)
             edges += [(i, j, s, weight) if s > 0 else (j, i, -s, weight) for s in alive if s]
         return sorted(edges)
@@ -75,7 +75,7 @@ class Mixture:
         return Cell.from_array(matrix)
 
     def key(self) -> str:
-        return " ".join(f"{i}{j}:" + ",".join(map(str, s)) for (i, j), s in zip(self.pairs, self.states))
+        return " ".join(f"{i}{j}:" + ",".join(map(str, s)) for (i, j), s in zip(self.pairs, self.states, strict=True))
 
 
 def _pairs(nodes: int) -> list[tuple[int, int]]:

@@ -53,7 +53,7 @@ class SupernetPhase:
     def _row(self, proposal) -> dict:
         mixture, seed = proposal.mixture, proposal.seed
         mode, batches = self.scorer.mode, self.scorer.batch_mode
-        identity = dict(zip(IDENTITY, (self.fields["config_hash"], mode, batches, seed, proposal.key)))
+        identity = dict(zip(IDENTITY, (self.fields["config_hash"], mode, batches, seed, proposal.key), strict=True))
         known = self.known.get(tuple(identity.values()))
         if known is not None:
             self.reused += 1
