@@ -11,6 +11,7 @@ from snasray.search.searchers.base import (
     proposes_supernets,
     register,
     searcher_options,
+    space_refusal,
 )
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "random_search",
     "register",
     "searcher_options",
+    "space_refusal",
 ]

@@ -70,6 +70,8 @@ def unsupported(space: SearchSpace) -> str | None:
 
 @register("prune")
 class PruneSearcher:
+    unsupported = staticmethod(unsupported)
+
     def __init__(
         self,
         space: SearchSpace,
