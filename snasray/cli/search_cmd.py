@@ -17,7 +17,9 @@ from snasray.limits import MAX_COUNT, check_count, shown
 def register(commands) -> None:
     p = commands.add_parser("search", help="search a space for the best-scoring cell")
     p.add_argument("--space", default="snasnet-backward", help="built-in space name or .yaml path")
-    p.add_argument("--searcher", default="random", help="random, evolution, tpe, nsga2 or prune (LightSNN's pruning search)")
+    p.add_argument(
+        "--searcher", default="random", help="random, evolution, tpe, nsga2 or prune (LightSNN's pruning search)"
+    )
     p.add_argument("--budget", type=int, default=100, help="distinct cells to evaluate")
     add_score_options(p)
     p.add_argument("--seed", type=int, default=0, help="seeds the searcher, the networks and the data batches")
