@@ -34,7 +34,9 @@ def test_one_op_per_pair_is_the_cells_network_and_score(text):
     torch.manual_seed(7)
     supernet = Supernet((mixture.nodes, mixture.weighted_edges()), config, *spec)
     assert network.state_dict().keys() == supernet.state_dict().keys()
-    assert all(torch.equal(a, b) for a, b in zip(network.state_dict().values(), supernet.state_dict().values()))
+    assert all(
+        torch.equal(a, b) for a, b in zip(network.state_dict().values(), supernet.state_dict().values(), strict=True)
+    )
     scored = Scorer(FAST).score(cell, 3)
     supernet_scored = SupernetScorer(FAST).score(mixture, 3)
     assert supernet_scored.repeat_scores == scored.repeat_scores  # bit for bit
