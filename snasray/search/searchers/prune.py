@@ -19,6 +19,13 @@ rng; `ask` answers each restart's cell in turn, then repeats the last (the searc
 batches of the seed that score every cell); LightSNN's code scores in ``mode="eval"`` and draws
 ``batches="fresh"`` shuffled batches for every score (here seeded by the supernet and the restart's seed).
 
+Where it departs from LightSNN's code, and why: in a backward space its code keeps a separate op list on each
+direction of a pair, so a pair may end with edges both ways, which no cell of the codec holds; here the states
+of both directions share one softmax per pair, so every result is a cell of the space. The input -> output
+pair holds no ``none`` (every cell of a space has that edge). A removed state leaves the network, as the code
+skips ops whose weight is near 0. Supernet sizes: 72 supernets for ``lightsnn``, 27 for
+``lightsnn-forward``, 79 for ``snasnet-forward``, 229 for ``snasnet-backward`` per restart.
+
 Spaces: those without a cap on backward edges (``max_backward_edges``), which pruning pair by pair cannot
 honour; `unsupported` says why a space is refused.
 """
