@@ -81,3 +81,11 @@ def test_eval_mode_and_fresh_batches_change_the_score_deterministically():
     light = SupernetScorer(FAST, mode="eval", batches="fresh")
     assert light.score(mixture, 0).score == light.score(mixture, 0).score != default
     assert light.batch_seed(mixture, 0) != light.batch_seed(mixture.without(0, 0), 0)
+
+
+def test_pruning_dead_nodes_scores_a_settled_supernet_as_its_pruned_cell():
+    mixture = Mixture(4, ((3,), (3,), (3,), (3,), (-3,), (-3,)))  # nodes 1 and 2 only fed back from the output
+    assert str(mixture.cell().prune()) == "0003 0000 0000 0000"
+    cell_scores = Scorer(FAST).score(mixture.cell(), 3).repeat_scores
+    assert SupernetScorer(FAST, dead="prune").score(mixture, 3).repeat_scores == cell_scores
+    assert SupernetScorer(FAST, dead="keep").score(mixture, 3).repeat_scores != cell_scores

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from snasray.cells import Cell, SearchSpace
+from snasray.cells.cell import prune_batch
 
 
 @dataclass(frozen=True)
@@ -57,12 +60,21 @@ class Mixture:
         states[pair] = tuple(s for s in alive if s != state)
         return Mixture(self.nodes, tuple(states))
 
-    def weighted_edges(self) -> list[tuple[int, int, int, float]]:
-        """(source, target, op id, weight) of every live op, row by row as `Cell.edges` lists a cell's edges."""
+    def weighted_edges(self, prune_dead: bool = False) -> list[tuple[int, int, int, float]]:
+        """(source, target, op id, weight) of every live op, row by row as `Cell.edges` lists a cell's edges.
+
+        prune_dead: leave out the edges of nodes that no live op links to the output or from the input (the
+        paper's pruning rule on the union of live ops), so that a settled mixture builds its pruned cell."""
         edges = []
         for (i, j), alive in zip(self.pairs, self.states, strict=True):
             weight = 1.0 / len(alive)
             edges += [(i, j, s, weight) if s > 0 else (j, i, -s, weight) for s in alive if s]
+        if prune_dead:
+            linked = np.zeros((1, self.nodes, self.nodes), dtype=np.int64)
+            for i, j, _, _ in edges:
+                linked[0, i, j] = 1
+            kept = prune_batch(linked)[0]
+            edges = [e for e in edges if kept[e[0], e[1]]]
         return sorted(edges)
 
     def cell(self) -> Cell:

@@ -31,7 +31,7 @@ class SupernetPhase:
     def __init__(self, searcher, score: ScoreConfig, run_dir, run_fields: Mapping, seed: int, progress: bool) -> None:
         self.searcher, self.seed, self.progress = searcher, seed, progress
         self.table = SupernetTable(run_dir)
-        self.scorer = SupernetScorer(score, searcher.mode, searcher.batches)
+        self.scorer = SupernetScorer(score, searcher.mode, searcher.batches, searcher.dead)
         self.fields = {k: run_fields[k] for k in ("run_id", "space", "config_hash", "dataset", "preset")}
         self.known = self.table.index()
         self.scored = self.reused = 0
@@ -52,8 +52,8 @@ class SupernetPhase:
 
     def _row(self, proposal) -> dict:
         mixture, seed = proposal.mixture, proposal.seed
-        mode, batches = self.scorer.mode, self.scorer.batch_mode
-        identity = dict(zip(IDENTITY, (self.fields["config_hash"], mode, batches, seed, proposal.key), strict=True))
+        settings = (self.scorer.mode, self.scorer.batch_mode, self.scorer.dead)
+        identity = dict(zip(IDENTITY, (self.fields["config_hash"], *settings, seed, proposal.key), strict=True))
         known = self.known.get(tuple(identity.values()))
         if known is not None:
             self.reused += 1

@@ -18,11 +18,13 @@ class SupernetScorer:
     mode: "train" (SNASNet's scoring: BN on batch statistics, dropout on) or "eval" (LightSNN's code).
     batches: "fixed" (the seed's score batches, shared with every cell of the search) or "fresh" (batches
     drawn for each supernet, seeded by `batch_seed`, as LightSNN's code draws a fresh shuffled batch per score).
+    dead: "keep" (LightSNN's code: every live op is built, also on nodes that cannot reach the output) or
+    "prune" (the paper's pruning rule applied to the supernet first, as cells are scored pruned).
     """
 
-    def __init__(self, config: ScoreConfig, mode: str = "train", batches: str = "fixed") -> None:
+    def __init__(self, config: ScoreConfig, mode: str = "train", batches: str = "fixed", dead: str = "keep") -> None:
         self.scorer = Scorer(config)
-        self.mode, self.batch_mode = mode, batches
+        self.mode, self.batch_mode, self.dead = mode, batches, dead
 
     def batch_seed(self, mixture: Mixture, seed: int) -> int:
         """The seed of the batches that score `mixture` under the restart seed `seed`."""
@@ -42,7 +44,8 @@ class SupernetScorer:
         """The SAHD score of the supernet `mixture`, its network initialised from `seed`."""
         start = time.perf_counter()
         batches = self._batches(mixture, seed)
-        network = self.scorer.build((mixture.nodes, mixture.weighted_edges()), seed, Supernet)
+        edges = mixture.weighted_edges(prune_dead=self.dead == "prune")
+        network = self.scorer.build((mixture.nodes, edges), seed, Supernet)
         if self.mode == "eval":
             network.eval()
         key = mixture.key()

@@ -37,6 +37,7 @@ SUPERNET_SCHEMA = pa.schema(
         ("key", pa.string()),  # the scored supernet: the states alive on every pair (Mixture.key)
         ("mode", pa.string()),  # "train" or "eval": the network's mode while scored
         ("batches", pa.string()),  # "fixed" or "fresh"
+        ("dead", pa.string()),  # "keep" or "prune": ops of nodes cut off from the input or output kept or left out
         ("batch_seed", pa.int64()),  # the seed of its score batches
         ("score", pa.float64()),  # mean log|det K| over repeats; -inf singular, nan failed
         ("repeat_scores", pa.list_(pa.float64())),
@@ -50,7 +51,7 @@ SUPERNET_SCHEMA = pa.schema(
         ("error", pa.string()),
     ]
 )
-IDENTITY = ("config_hash", "mode", "batches", "restart_seed", "key")  # what a supernet score is a function of
+IDENTITY = ("config_hash", "mode", "batches", "dead", "restart_seed", "key")  # what a supernet score is a function of
 
 
 class SupernetTable:
