@@ -18,7 +18,9 @@ from snasray.rundir import check_new_run_dir
 def register(commands) -> None:
     p = commands.add_parser("search", help="search a space for the best-scoring cell")
     p.add_argument("--space", default="snasnet-backward", help="built-in space name or .yaml path")
-    p.add_argument("--searcher", default="random", help="random, evolution, tpe or nsga2")
+    p.add_argument(
+        "--searcher", default="random", help="random, evolution, tpe, nsga2 or prune (LightSNN's pruning search)"
+    )
     p.add_argument("--budget", type=int, default=100, help="distinct cells to evaluate")
     add_score_options(p)
     p.add_argument("--seed", type=int, default=0, help="seeds the searcher, the networks and the data batches")
@@ -42,7 +44,8 @@ def register(commands) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="a searcher setting, repeatable: evolution population, tournament, screen (1/0); tpe startup",
+        help="a searcher setting, repeatable: evolution population, tournament, screen (1/0); tpe startup;"
+        " prune restarts, mode (train/eval), batches (fixed/fresh), rank (score/score+rate)",
     )
     p.add_argument("--top-k", type=int, default=5, help="cells shown in the summary")
     p.add_argument("--train-top-k", type=int, default=0, help="then fine-train the K best cells (snasray train)")

@@ -28,19 +28,38 @@ class SpikeConv(nn.Module):
         return self.bn(self.conv(spikes))
 
 
-class SpikingCell(nn.Module):
-    def __init__(self, cell: Cell, channels: int, neuron: dict) -> None:
+class EdgeCell(nn.Module):
+    """The cell's computation over a list of weighted edges (source, target, op id, weight).
+
+    An edge's output is multiplied by its weight (skipped for 1.0, so a cell's network stays bit for bit
+    the same). A node pair may carry several ops (the supernet of `snasray.model.supernet`); a conv is
+    then named ``{i}_{j}_{op name}``, else ``{i}_{j}``. Modules are registered in edge order, so a list
+    of one op per pair with weight 1 builds, from one seed, the network of the cell with those edges.
+    """
+
+    def __init__(
+        self, n_nodes: int, weighted_edges: list[tuple[int, int, int, float]], channels: int, neuron: dict
+    ) -> None:
         super().__init__()
-        self.cell = cell
-        self.n = cell.n_nodes
-        self.edges = cell.edges()
+        self.n = n_nodes
+        self.edges = [(i, j, op_id) for i, j, op_id, _ in weighted_edges]
+        self.mix = [float(weight) for *_, weight in weighted_edges]
+        spiking_on = {}
+        for i, j, op_id in self.edges:
+            if op_by_id(op_id).spiking:
+                spiking_on[i, j] = spiking_on.get((i, j), 0) + 1
+        self._conv_names = {
+            (i, j, op_id): f"{i}_{j}" if spiking_on[i, j] == 1 else f"{i}_{j}_{op_by_id(op_id).name}"
+            for i, j, op_id in self.edges
+            if op_by_id(op_id).spiking
+        }
         self.convs = nn.ModuleDict()
         lif_consumers = [0] * self.n
         fanout = [0.0] * self.n
         for i, j, op_id in self.edges:
             op = op_by_id(op_id)
             if op.spiking:
-                self.convs[f"{i}_{j}"] = SpikeConv(channels, op.kernel)
+                self.convs[self._conv_names[i, j, op_id]] = SpikeConv(channels, op.kernel)
                 lif_consumers[i] += 1
                 fanout[i] += channels * op.kernel**2
         self.lifs = nn.ModuleDict(
@@ -51,15 +70,19 @@ class SpikingCell(nn.Module):
     def reset(self) -> None:
         self.feedback = [None] * self.n
 
-    def _edge(self, i: int, j: int, op_id: int, u: torch.Tensor, spikes: dict[int, torch.Tensor]) -> torch.Tensor:
+    def _edge(self, index: int, u: torch.Tensor, spikes: dict[int, torch.Tensor]) -> torch.Tensor:
+        i, j, op_id = self.edges[index]
         kind = op_by_id(op_id).kind
         if kind == "identity":
-            return u
-        if kind == "avgpool":
-            return F.avg_pool2d(u, 3, stride=1, padding=1)
-        if i not in spikes:
-            spikes[i] = self.lifs[str(i)](u)
-        return self.convs[f"{i}_{j}"](spikes[i])
+            out = u
+        elif kind == "avgpool":
+            out = F.avg_pool2d(u, 3, stride=1, padding=1)
+        else:
+            if i not in spikes:
+                spikes[i] = self.lifs[str(i)](u)
+            out = self.convs[self._conv_names[i, j, op_id]](spikes[i])
+        weight = self.mix[index]
+        return out if weight == 1.0 else out * weight
 
     def forward(self, x0: torch.Tensor) -> torch.Tensor:
         n, fb = self.n, self.feedback
@@ -68,14 +91,22 @@ class SpikingCell(nn.Module):
         zero = torch.zeros_like(x0)
         inputs[0] = x0 if fb[0] is None else x0 + fb[0]
         for j in range(1, n):
-            terms = [self._edge(i, j, op, inputs[i], spikes) for i, jj, op in self.edges if jj == j and i < j]
+            terms = [self._edge(k, inputs[i], spikes) for k, (i, jj, _) in enumerate(self.edges) if jj == j and i < j]
             x_j = sum(terms[1:], terms[0]) if terms else zero
             inputs[j] = x_j if j == n - 1 or fb[j] is None else x_j + fb[j]
         output = inputs[n - 1]
         new_fb: list[torch.Tensor | None] = [None] * n
-        for i, j, op in self.edges:
+        for k, (i, j, _) in enumerate(self.edges):
             if i > j:
-                term = self._edge(i, j, op, inputs[i], spikes)
+                term = self._edge(k, inputs[i], spikes)
                 new_fb[j] = term if new_fb[j] is None else new_fb[j] + term
         self.feedback = new_fb
         return output
+
+
+class SpikingCell(EdgeCell):
+    """The spiking module of one `Cell`: each edge's op with weight 1."""
+
+    def __init__(self, cell: Cell, channels: int, neuron: dict) -> None:
+        super().__init__(cell.n_nodes, [(i, j, op_id, 1.0) for i, j, op_id in cell.edges()], channels, neuron)
+        self.cell = cell

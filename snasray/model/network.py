@@ -26,12 +26,12 @@ class SNASNet(nn.Module):
         self.stem = nn.Sequential(
             nn.Conv2d(in_channels, c1, 3, stride=config.stem_stride, padding=1, bias=False), nn.BatchNorm2d(c1)
         )
-        self.cell1 = SpikingCell(cell, c1, neuron)
+        self.cell1 = self.make_cell(cell, c1, neuron)
         self.down_bn = nn.BatchNorm2d(c1)
         self.down_lif = LIF(fanout=c2 * 9, **neuron)
         self.down_conv = nn.Conv2d(c1, c2, 3, padding=1, bias=False)
         self.down_bn2 = nn.BatchNorm2d(c2)
-        self.cell2 = SpikingCell(cell, c2, neuron)
+        self.cell2 = self.make_cell(cell, c2, neuron)
         self.head_bn = nn.BatchNorm2d(c2)
         features = c2 * side * side
         self.head_lif = LIF(fanout=config.hidden / config.second_avgpool**2, **neuron)
@@ -39,6 +39,10 @@ class SNASNet(nn.Module):
         self.fc_lif = LIF(fanout=config.population * num_classes, **neuron)
         self.fc2 = nn.Linear(config.hidden, config.population * num_classes)
         self._initialise()
+
+    def make_cell(self, cell: Cell, channels: int, neuron: dict) -> nn.Module:
+        """The module of one cell of the network (a subclass builds another, e.g. `Supernet`)."""
+        return SpikingCell(cell, channels, neuron)
 
     def _initialise(self) -> None:
         for m in self.modules():

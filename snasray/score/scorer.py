@@ -138,10 +138,12 @@ class Scorer:
             self._batches = {seed: [b.to(self.device).contiguous(memory_format=layout) for b in found]}
         return self._batches[seed]
 
-    def build(self, cell: Cell, seed: int) -> SNASNet:
+    def build(self, cell: Cell, seed: int, network_class: type[SNASNet] = SNASNet) -> SNASNet:
+        """A freshly initialised network (from `seed`) in training mode on the config's device and layout;
+        `network_class` takes `cell` as SNASNet does (a `snasray.model.supernet.Supernet` takes its edges)."""
         torch.manual_seed(seed)
         spec = self.spec
-        network = SNASNet(cell, self.config.model_config(), spec.in_channels, spec.image_size, spec.num_classes)
+        network = network_class(cell, self.config.model_config(), spec.in_channels, spec.image_size, spec.num_classes)
         return network.to(self.device, memory_format=LAYOUTS[self.config.layout]).train()
 
     def score(self, cell: Cell, seed: int) -> ScoreResult:
@@ -153,6 +155,13 @@ class Scorer:
         key = cell.canonical_key()
         batches = self.batches(seed)
         network = self.build(Cell.parse(key), seed)
+        return self.measure(network, batches, seed, cell=str(cell), key=key, start=start)
+
+    def measure(
+        self, network: SNASNet, batches: list[torch.Tensor], seed: int, cell: str, key: str, start: float
+    ) -> ScoreResult:
+        """The score of a built network on `batches` in its current mode (dropout masks seeded with `seed`);
+        `cell` and `key` name it in the result, `start` (a `time.perf_counter` reading) times it."""
         collector = SpikeCollector(network, self.config.gram)
         per_repeat, reasons = [], []
         rates, layer_rates, synops, spikes = [], {}, [], []
@@ -171,7 +180,7 @@ class Scorer:
                     layer_rates[name] = layer_rates.get(name, 0.0) + rate / len(batches)
         collector.close()
         return ScoreResult(
-            cell=str(cell),
+            cell=cell,
             key=key,
             seed=seed,
             score=sum(per_repeat) / len(per_repeat),

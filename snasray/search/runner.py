@@ -23,8 +23,9 @@ from snasray.search.cluster import ray_session, worker_slots
 from snasray.search.dispatch import Dispatcher
 from snasray.search.loop import SearchLoop
 from snasray.search.progress import SearchProgress
+from snasray.search.prune import SupernetPhase
 from snasray.search.resume import resume_config
-from snasray.search.searchers import CellSearcher, check_options, make_searcher
+from snasray.search.searchers import CellSearcher, check_options, make_searcher, proposes_supernets
 from snasray.search.store import ScoreStore, latest_attempts
 from snasray.search.trial import score_cells
 from snasray.search.tune_adapter import RoundSearcher
@@ -140,6 +141,8 @@ def _check_inputs(config: SearchConfig, score: ScoreConfig, address: str | None)
     score table or the data. Returns the searcher. Raises ValueError or UserError."""
     space = load_space(config.space)
     searcher = make_searcher(config.searcher, space, config.seed, **config.searcher_options)
+    if score.table and proposes_supernets(searcher):
+        raise UserError(f"the {config.searcher} searcher scores supernets, which no score table holds; drop --table")
     if score.table:
         make_scorer(score)  # reads the table: a missing file or column fails here, not in every worker
     elif not (address or os.environ.get("RAY_ADDRESS")):
@@ -255,7 +258,6 @@ def _search(
 
     store = ScoreStore(run_dir)
     rows_before = len(store.read())
-    loop = SearchLoop(searcher, config.budget, round_size, known=store.index(score.config_hash(), config.seed))
     run_fields = {
         "run_id": run_id,
         "space": load_space(config.space).name,
@@ -264,6 +266,10 @@ def _search(
         "dataset": score.dataset,
         "preset": score.preset,
     }
+    if proposes_supernets(searcher):  # scored here, on the search's own device, before its cells are asked
+        here = replace(score, device=config.score.device)
+        searcher = SupernetPhase(searcher, here, run_dir, run_fields, config.seed, progress)
+    loop = SearchLoop(searcher, config.budget, round_size, known=store.index(score.config_hash(), config.seed))
     trial_config = {"score_config": asdict(score), "seed": config.seed, "run_fields": run_fields}
     shown = SearchProgress(config.budget) if progress else None
     dispatcher = Dispatcher.remote()

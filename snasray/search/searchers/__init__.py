@@ -1,6 +1,6 @@
 """Searchers, found by name in one registry."""
 
-from snasray.search.searchers import evolution, optuna_search, random_search
+from snasray.search.searchers import evolution, optuna_search, prune, random_search
 from snasray.search.searchers.base import (
     OBJECTIVES,
     SEARCHERS,
@@ -8,9 +8,11 @@ from snasray.search.searchers.base import (
     check_options,
     fitness,
     make_searcher,
+    proposes_supernets,
     register,
     searcher_names,
     searcher_options,
+    space_refusal,
 )
 from snasray.search.searchers.base import register as register_searcher
 
@@ -23,9 +25,12 @@ __all__ = [
     "fitness",
     "make_searcher",
     "optuna_search",
+    "proposes_supernets",
+    "prune",
     "random_search",
     "register",
     "register_searcher",
     "searcher_names",
     "searcher_options",
+    "space_refusal",
 ]

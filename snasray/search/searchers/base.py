@@ -65,6 +65,18 @@ def make_searcher(name: str, space: SearchSpace, seed: int, **options) -> CellSe
     return SEARCHERS[name](space, np.random.default_rng(seed), seed=seed, **options)
 
 
+def space_refusal(name: str, space: SearchSpace) -> str | None:
+    """Why a registered searcher cannot search a space (its factory's ``unsupported``), or None: it can."""
+    check = getattr(SEARCHERS[name], "unsupported", None)
+    return check(space) if check else None
+
+
+def proposes_supernets(searcher: object) -> bool:
+    """Whether a searcher proposes supernets to score before it can answer `ask` (`supernets`, `tell_supernet`;
+    see `snasray.search.searchers.prune`)."""
+    return callable(getattr(searcher, "supernets", None))
+
+
 def fitness(result: Mapping[str, float]) -> float:
     """The score to maximise, with failed or non-finite scores ranked last."""
     value = result.get("score", math.nan)
