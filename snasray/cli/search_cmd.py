@@ -155,6 +155,7 @@ _SETTING = {
     "searcher_option": "searcher_options",
     "objective": "searcher_options",
     **{dest: f"score.{dest}" for dest in ("dataset", "preset", "batch_size", "repeat", "timesteps", "table", "layout")},
+    **{dest: f"score.{dest}" for dest in ("binning", "downsample")},
     "gram": "score.gram",
 }
 

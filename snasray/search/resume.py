@@ -26,6 +26,8 @@ REFUSED = (
     "score.table",
     "score.layout",
     "score.gram",
+    "score.binning",
+    "score.downsample",
 )
 TAKEN = (
     "budget",
