@@ -203,14 +203,27 @@ def _rank_section(ranked: pd.DataFrame, training: pd.DataFrame) -> list[str]:
     trained = trained.assign(epochs=trained["run_id"].map(trained_epochs).fillna(trained["epoch"]).astype(int))
     trained = trained.assign(score_rank=trained["score"].rank(ascending=False, method="first").astype(int))
     trained = trained.sort_values(["epochs", "test_acc"], ascending=False, kind="stable")
-    trained = trained.assign(final_rank=range(1, len(trained) + 1))
+    # equal epochs and accuracy share a rank (the lowest), so ties never look like the score's order
+    verdict = pd.Series(list(zip(trained["epochs"], trained["test_acc"], strict=True)), index=trained.index)
+    groups = verdict.ne(verdict.shift()).cumsum()
+    first_position = {group: i + 1 for i, group in reversed(list(enumerate(groups)))}
+    trained = trained.assign(final_rank=groups.map(first_position))
     stopped = trained.get("early_stopped", pd.Series(dtype=object)).reindex(trained.index)
     rungs = trained.get("rung", pd.Series(dtype=float)).reindex(trained.index)
+    finished = trained.get("scheduler", pd.Series(dtype=object)).reindex(trained.index) == "asha"
     trained = trained.assign(
-        asha=[f"stopped at rung {int(r)}" if pd.notna(s) and s else "" for s, r in zip(stopped, rungs, strict=True)]
+        asha=[
+            f"stopped at rung {int(r)}" if pd.notna(s) and s else ("trained to the end" if f else "")
+            for s, r, f in zip(stopped, rungs, finished, strict=True)
+        ]
     )
     table = trained[["key", "score_rank", "final_rank", "score", "epochs", "test_acc", "asha"]]
-    lines = ["## Score rank against final rank", "", "Final rank: more epochs trained first, then test accuracy.", ""]
+    lines = [
+        "## Score rank against final rank",
+        "",
+        "Final rank: more epochs trained first, then test accuracy; equal epochs and accuracy share a rank.",
+        "",
+    ]
     return [*lines, *markdown_table(table, {"score": ".4f", "test_acc": ".2%"}), ""]
 
 

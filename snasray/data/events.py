@@ -153,13 +153,8 @@ def _tonic_set(config: DataConfig, split: str):
     tonic = _tonic()
     source = SOURCES[config.name]
     root = data_root(config)
-    if source.reader:
-        try:
-            __import__(source.reader)
-        except ImportError:
-            raise UserError(
-                f"{config.name} recordings need the {source.reader} package: pip install {source.reader}"
-            ) from None
+    if config.download:  # before a long download; otherwise after the folder was found complete
+        _check_reader(config)
     cls = getattr(tonic.datasets, source.tonic_class)
     if not config.download:
 
@@ -173,11 +168,24 @@ def _tonic_set(config: DataConfig, split: str):
         cls = type(cls.__name__, (cls,), {"download": refuse})
     kwargs = {} if config.name == "cifar10-dvs" else {"train": split_group(split) == "train"}
     try:
-        return cls(str(root), **kwargs)
+        dataset = cls(str(root), **kwargs)
     except MissingDataError:
         raise
     except OSError as err:
         raise MissingDataError(f"{config.name}: cannot read or fetch the data under {root} ({err})") from None
+    _check_reader(config)
+    return dataset
+
+
+def _check_reader(config: DataConfig) -> None:
+    """Raises UserError, one line, when the package tonic's reader of `config`'s recordings needs is missing."""
+    reader = SOURCES[config.name].reader
+    if reader is None:
+        return
+    try:
+        __import__(reader)
+    except ImportError:
+        raise UserError(f"{config.name} recordings need the {reader} package: pip install {reader}") from None
 
 
 def split_indices(config: DataConfig, dataset, split: str) -> list[int]:

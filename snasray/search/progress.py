@@ -60,6 +60,7 @@ class SearchProgress:
         self.start_evaluations: int | None = None
         self.last = 0.0
         self.bar = None
+        self.shown_line = ""
         self._token: str | None = None
 
     @property
@@ -108,6 +109,9 @@ class SearchProgress:
         rate = (done - self.start_evaluations) / max(now - self.start, 1e-9)
         eta = f"{(self.budget - done) / rate:.0f}s" if rate > 0 else "?"
         line = f"search: {done}/{self.budget} cells, {rate:.2f} cells/s, best {self._best(loop)}, ETA {eta}"
+        if line == self.shown_line:  # nothing new since the last line (e.g. while the first trial starts)
+            return
+        self.shown_line = line
         self.stream.write(line + "\n")
         self.stream.flush()
 

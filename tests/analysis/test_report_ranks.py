@@ -41,8 +41,16 @@ def test_a_cell_asha_stopped_ranks_below_the_survivors(run_copy, tmp_path):
     assert main(["report", str(run_copy), "--out", str(tmp_path / "rep")]) == 0
     table = _section((tmp_path / "rep" / "report.md").read_text())
     assert [(r[0].strip("`"), r[2], r[4], r[6]) for r in table] == [
-        (keys[0], "1", "4", ""),
+        (keys[0], "1", "4", "trained to the end"),
         (keys[2], "2", "2", "stopped at rung 2"),
         (keys[1], "3", "1", "stopped at rung 1"),
     ]
     assert pd.read_parquet(run_copy / "_training")["schema_version"].eq(3).all()
+
+
+def test_cells_tied_on_epochs_and_accuracy_share_a_final_rank(run_copy, write_training, tmp_path):
+    keys = list(sa.ranked_cells(sa.load_runs(run_copy))["key"][:3])
+    write_training(run_copy, {keys[0]: 0.1, keys[1]: 0.1, keys[2]: 0.3})  # two cells at chance
+    assert main(["report", str(run_copy), "--out", str(tmp_path / "rep")]) == 0
+    rows = _section((tmp_path / "rep" / "report.md").read_text())
+    assert sorted((r[0].strip("`"), r[2]) for r in rows) == sorted([(keys[2], "1"), (keys[0], "2"), (keys[1], "2")])

@@ -20,6 +20,8 @@ from snasray.score import ScoreConfig
 from snasray.search.prune.scoring import SupernetScorer
 from snasray.search.prune.table import IDENTITY, SupernetTable
 
+PROGRESS_EVERY = 10.0  # seconds between lines within a round
+
 
 class SupernetPhase:
     """`ask`/`tell` over a searcher with `supernets()` and `tell_supernet` (see `snasray.search.searchers.prune`).
@@ -40,10 +42,14 @@ class SupernetPhase:
         while pending := self.searcher.supernets():
             start = time.perf_counter()
             rows = []
+            shown = start
             for proposal in pending:
                 row = self._row(proposal)
                 rows.append(row)
                 self.searcher.tell_supernet(proposal, row)
+                if self.progress and time.perf_counter() - shown >= PROGRESS_EVERY and len(rows) < len(pending):
+                    shown = time.perf_counter()
+                    self._report(pending[0], rows, shown - start, of=len(pending))
             self._report(pending[0], rows, time.perf_counter() - start)
         return self.searcher.ask()
 
@@ -94,13 +100,15 @@ class SupernetPhase:
         self.scored += 1
         return row
 
-    def _report(self, first, rows: list[dict], seconds: float) -> None:
+    def _report(self, first, rows: list[dict], seconds: float, of: int | None = None) -> None:
+        """One line on stderr: a round's supernets scored so far (`of`: the round's total while it runs)."""
         if not self.progress:
             return
         finite = [r["score"] for r in rows if math.isfinite(r["score"])]
         best = f"{max(finite):.3f}" if finite else "-"
+        count = f"{len(rows)}/{of}" if of else f"{len(rows)}"
         sys.stderr.write(
             f"prune: restart {first.restart + 1}/{len(self.searcher.seeds)} round {first.round + 1}:"
-            f" {len(rows)} supernets in {seconds:.1f}s, best {best}\n"
+            f" {count} supernets in {seconds:.1f}s, best {best}\n"
         )
         sys.stderr.flush()
