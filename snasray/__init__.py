@@ -14,7 +14,7 @@ The public API is `__all__`; README.md ("Python API") shows it at work. Names lo
 - report: `write_report`, `Report`; the `snasray.analysis` module holds the pandas functions and figures
 - your own Tune `Tuner`: `param_space`, `cell_from_config`, `make_score_trainable`
 - errors (all `UserError`): `RunDirInUse`, `RunExists`, `RunNotFound`, `ResumeMismatch`, `StoreWriteFailed`,
-  `InvalidCell`
+  `InvalidCell`, `UnknownSpace`
 """
 
 from __future__ import annotations
@@ -59,7 +59,16 @@ _EXPORTS = {
     "make_score_trainable": "snasray.search.tune_native",
     "param_space": "snasray.search.tune_native",
     **dict.fromkeys(
-        ["InvalidCell", "ResumeMismatch", "RunDirInUse", "RunExists", "RunNotFound", "StoreWriteFailed", "UserError"],
+        [
+            "InvalidCell",
+            "ResumeMismatch",
+            "RunDirInUse",
+            "RunExists",
+            "RunNotFound",
+            "StoreWriteFailed",
+            "UnknownSpace",
+            "UserError",
+        ],
         "snasray.errors",
     ),
 }

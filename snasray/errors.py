@@ -66,3 +66,12 @@ class InvalidCell(UserError, ValueError):
     def __init__(self, reason: str, config: Mapping[str, object] | None = None) -> None:
         self.reason, self.config = reason, dict(config or {})
         super().__init__(reason)
+
+
+class UnknownSpace(UserError, ValueError):
+    """A search space given by a name that no built-in space has, or by something that is neither a name nor a
+    path. `name` is what was given."""
+
+    def __init__(self, name: object, message: str) -> None:
+        self.name = name
+        super().__init__(message)

@@ -11,6 +11,7 @@ import yaml
 
 from snasray.cells.cell import Cell
 from snasray.cells.ops import op_by_name
+from snasray.errors import UnknownSpace
 from snasray.limits import MAX_SPACE_BYTES, MAX_YAML_DEPTH, shown
 
 EDGE_MODES = ("forward", "forward-or-backward")
@@ -83,9 +84,12 @@ def builtin_space_names() -> list[str]:
 def load_space(name_or_path: str | Path) -> SearchSpace:
     """A built-in space by name (``snasnet-backward``) or a YAML file by path.
 
-    Raises ValueError for an unknown name, a missing or unreadable file, one over MAX_SPACE_BYTES,
+    Raises UnknownSpace (a UserError and ValueError) for an unknown name; ValueError for a missing or unreadable
+    file, one over MAX_SPACE_BYTES,
     or a definition that `parse_space` refuses.
     """
+    if not isinstance(name_or_path, str | Path):
+        raise UnknownSpace(name_or_path, f"a space is a name or a .yaml path, got {type(name_or_path).__name__}")
     text_path = str(name_or_path)
     try:
         path = Path(text_path)
@@ -97,7 +101,9 @@ def load_space(name_or_path: str | Path) -> SearchSpace:
     resource = _BUILTIN / f"{text_path}.yaml"
     if "/" in text_path or "\\" in text_path or not resource.is_file():
         known = ", ".join(builtin_space_names())
-        raise ValueError(f"unknown space {shown(text_path)}; built-in spaces are {known} (or give a .yaml path)")
+        raise UnknownSpace(
+            text_path, f"unknown space {shown(text_path)}; built-in spaces are {known} (or give a .yaml path)"
+        )
     return parse_space(resource.read_text(), source=text_path)
 
 

@@ -12,6 +12,8 @@ from snasray.cli.score_cmd import add_event_options
 from snasray.devices import check_device, check_local_out
 from snasray.errors import UserError
 
+EXIT_INTERRUPTED = 130  # as the shell reports a command stopped by Ctrl-C
+
 
 def register(commands) -> None:
     p = commands.add_parser("train", help="fine-train the top cells of a search, or given cells, with Ray Train")
@@ -148,11 +150,12 @@ def _train(args) -> int:
         config = config.with_overrides(epochs=asha.max_epochs)
         outcomes = _run_asha(cells, config, asha, out, args)
     if args.json:
-        cells = [{**asdict(o), "finished": o.finished} for o in outcomes]
-        emit_json({"run_dir": str(out), "config": config.to_dict(), "cells": cells})
+        trained = [{**asdict(o), "finished": o.finished} for o in outcomes]
+        emit_json({"run_dir": str(out), "config": config.to_dict(), "cells": trained})
     else:
         print_summary(outcomes, config, out)
-    return 0
+    interrupted = asha is not None and len({Cell.parse(c).canonical_key() for c in cells}) > len(outcomes)
+    return EXIT_INTERRUPTED if interrupted else 0
 
 
 def _asha(args, config, cells: list[str]):

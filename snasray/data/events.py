@@ -10,9 +10,10 @@ scoring batch touches only its own recordings. tonic is imported only here, when
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +94,39 @@ def bin_recording(events: np.ndarray, spec: DataSpec, config: DataConfig) -> np.
     return frames
 
 
+def _binned(dataset, chosen: list[int], spec: DataSpec, config: DataConfig) -> Iterator[np.ndarray]:
+    """The frames of recordings `chosen` of `dataset`; raises UserError, one line naming the recording, for one
+    that tonic cannot read or that holds events outside the sensor."""
+    for i in chosen:
+        try:
+            yield bin_recording(dataset[i][0], spec, config)
+        except (IndexError, ValueError, KeyError, OSError, EOFError) as err:
+            files = getattr(dataset, "data", None)
+            name = files[i] if isinstance(files, list | tuple) and i < len(files) else f"number {i}"
+            raise UserError(
+                f"{config.name}: recording {name} is not a readable recording of {spec.image_size * config.downsample}"
+                f" x {spec.image_size * config.downsample} events ({type(err).__name__}: {err}); remove or replace it"
+            ) from None
+
+
+def _remove_stale_builds(folder: Path) -> None:
+    """Remove temporary cache folders of `folder` left by builds whose process is gone (killed mid-build)."""
+    for temp in folder.parent.glob(f".{folder.name}-*-*"):
+        pid = temp.name.removeprefix(f".{folder.name}-").split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def write_cache(folder: Path, frames: Iterable[np.ndarray], labels: list[int], shape: tuple[int, ...]) -> Path:
     """Write frames (one T x C x H x W array per recording, in `labels` order) and labels into `folder`, atomically.
 
@@ -100,7 +134,8 @@ def write_cache(folder: Path, frames: Iterable[np.ndarray], labels: list[int], s
     uint8 when every count fits, else int16. If another process finished the same cache first, its copy stays.
     Returns `folder`."""
     folder.parent.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    _remove_stale_builds(folder)
+    temp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-{os.getpid()}-", dir=folder.parent))
     try:
         wide = np.lib.format.open_memmap(temp / "wide.npy", mode="w+", dtype=np.int16, shape=(len(labels), *shape))
         for i, recording in enumerate(frames):
@@ -215,6 +250,6 @@ def load_events(config: DataConfig, spec: DataSpec, split: str, augment: bool) -
         dataset = _tonic_set(config, split)
         chosen = split_indices(config, dataset, split)
         labels = [int(dataset.targets[i]) for i in chosen]
-        frames = (bin_recording(dataset[i][0], spec, config) for i in chosen)
+        frames = _binned(dataset, chosen, spec, config)
         write_cache(folder, frames, labels, (config.timesteps, spec.in_channels, spec.image_size, spec.image_size))
     return EventFrames(folder)

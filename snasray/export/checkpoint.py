@@ -29,6 +29,9 @@ class ExportResult:
     seconds: float
 
 
+MIN_DT, MAX_DT = 1e-9, 1.0  # seconds: a NIR time step, from a nanosecond to a second
+
+
 def export_checkpoint(checkpoint: str | Path, format: str, out: str | Path, dt: float | None = None) -> ExportResult:
     """Export the network of a `snasray train` checkpoint (folder, or its state.pt/meta.json) to `out`.
 
@@ -43,8 +46,8 @@ def export_checkpoint(checkpoint: str | Path, format: str, out: str | Path, dt: 
     if format not in FORMATS:
         raise UserError(f"unknown export format {format!r}; choose {', '.join(FORMATS)}")
     dt = DEFAULT_DT if dt is None else dt
-    if not (isinstance(dt, float | int) and 0 < dt < float("inf")):
-        raise UserError(f"the time step must be a positive number of seconds, got {dt!r}")
+    if not (isinstance(dt, float | int) and MIN_DT <= dt <= MAX_DT):  # tau = 4/3 dt stays a normal float32
+        raise UserError(f"the time step must be between {MIN_DT:g} and {MAX_DT:g} seconds, got {dt!r}")
     out = check_writable(out)
     if format == "spikingjelly":
         check_writable(runtime_path(out))

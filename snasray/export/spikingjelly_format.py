@@ -84,9 +84,11 @@ def write_spikingjelly(network: nn.Module, path: str | Path, image_size: int | N
     path = Path(path)
     if path.suffix == ".py":
         raise UserError(f"--out {path}: the weights need a name other than .py (the runtime is written beside them)")
+    code = runtime_path(path)
+    if code.exists() and code.read_bytes() != Path(runtime.__file__).read_bytes():
+        raise UserError(f"--out {path}: {code} exists and is not a runtime snasray wrote; choose another name")
     module = to_spikingjelly(network, image_size)
     saved = {"format": runtime.FORMAT, "spec": module.spec, "state_dict": module.state_dict()}
-    code = runtime_path(path)
     with atomic_output(path) as weights, atomic_output(code) as source:
         torch.save(saved, weights)
         torch.load(weights, weights_only=True)

@@ -24,6 +24,7 @@ from snasray.search.dispatch import Dispatcher
 from snasray.search.loop import SearchLoop
 from snasray.search.progress import SearchProgress
 from snasray.search.prune import SupernetPhase
+from snasray.search.prune.table import SupernetTable
 from snasray.search.resume import resume_config
 from snasray.search.searchers import CellSearcher, check_options, make_searcher, proposes_supernets
 from snasray.search.store import ScoreStore, latest_attempts
@@ -232,7 +233,7 @@ def _claim(run_dir: Path, resuming: bool) -> int | None:
     """Under the lock: the round size of the run to resume, or check that a new search may use the folder."""
     if resuming:
         return read_run_file(run_dir)["round_size"]
-    if (run_dir / RUN_FILE).exists() and ScoreStore(run_dir).has_rows():
+    if (run_dir / RUN_FILE).exists() and (ScoreStore(run_dir).has_rows() or SupernetTable(run_dir).has_rows()):
         raise RunExists(run_dir, _stored_run_id(run_dir))
     return None
 

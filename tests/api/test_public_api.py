@@ -64,3 +64,15 @@ def test_registered_searchers_are_listed_and_a_new_one_joins(tmp_path):
         assert snasray.load_space("snasnet-forward").violation(searcher.ask()) is None
     finally:
         del SEARCHERS["first-sampled"]
+
+
+def test_an_unknown_space_is_a_typed_error_naming_it():
+    import pytest
+
+    import snasray
+
+    for given in ("nosuch", None, 5):
+        with pytest.raises(snasray.UnknownSpace) as raised:
+            snasray.param_space(given)
+        assert raised.value.name == given and isinstance(raised.value, snasray.UserError)
+    assert "unknown space 'nosuch'" in str(pytest.raises(snasray.UnknownSpace, snasray.load_space, "nosuch").value)

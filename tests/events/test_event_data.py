@@ -8,6 +8,8 @@ put through the same binning and cache writer; the layout check and the missing-
 on placeholder files.
 """
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -131,3 +133,28 @@ def test_cifar10_dvs_holds_out_every_tenth_recording_of_each_class():
     train, test = split_indices(config, Listing, "train"), split_indices(config, Listing, "test")
     assert test == [9, 19, 29] and sorted(train + test) == list(range(30))
     assert split_indices(config, Listing, "val") == test
+
+
+def test_a_recording_with_events_outside_the_sensor_is_one_line_naming_it(tmp_path, capsys):
+    from recordings import nmnist_bytes, write_nmnist
+
+    from snasray.cli import main
+
+    root = write_nmnist(tmp_path)
+    for split in ("Train", "Test"):  # x beyond the 34 x 34 sensor
+        bad = root / "NMNIST" / split / "3" / "00003.bin"
+        bad.write_bytes(nmnist_bytes(np.full(20, 69), np.full(20, 2), np.arange(20) * 10, np.ones(20, dtype=int)))
+    argv = ["score", "--cell", "0303 0030 2002 0200", "--dataset", "nmnist", "--data-dir", str(root)]
+    assert main([*argv, "--preset", "events-tiny", "--timesteps", "2"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "00003.bin" in err and "remove or replace it" in err
+    assert not list((root / "frames").glob(".*"))  # the failed build left no temporary folder
+
+
+def test_a_build_killed_earlier_is_cleaned_up_by_the_next(tmp_path):
+    folder = tmp_path / "frames" / "nmnist-train-T2-count-d1"
+    folder.parent.mkdir(parents=True)
+    dead, alive = folder.parent / f".{folder.name}-999999999-abc", folder.parent / f".{folder.name}-{os.getpid()}-x"
+    dead.mkdir(), alive.mkdir()
+    write_cache(folder, (np.zeros((2, 2, 4, 4), dtype=np.int16) for _ in range(2)), [0, 1], (2, 2, 4, 4))
+    assert not dead.exists() and alive.exists()  # a build still running in a live process is left alone

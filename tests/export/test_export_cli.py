@@ -37,6 +37,8 @@ def test_json_summary(trained, tmp_path, capsys):
         (["--format", "onnx", "--out", "{tmp}/x", "--checkpoint", "{good}"], "invalid choice"),
         (["--format", "spikingjelly", "--out", "{tmp}/x.py", "--checkpoint", "{good}"], "other than .py"),
         (["--format", "nir", "--out", "{tmp}/x.nir", "--dt", "-1", "--checkpoint", "{good}"], "time step"),
+        (["--format", "nir", "--out", "{tmp}/x.nir", "--dt", "1e308", "--checkpoint", "{good}"], "time step"),
+        (["--format", "nir", "--out", "{tmp}/x.nir", "--dt", "1e-50", "--checkpoint", "{good}"], "time step"),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(args, message, trained, tmp_path, capsys):
@@ -53,6 +55,17 @@ def test_bad_input_is_one_line_and_writes_nothing(args, message, trained, tmp_pa
     err = capsys.readouterr().err
     assert err.startswith("snasray: error: ") and message in err and err.count("\n") == 1
     assert list(out.iterdir()) == []
+
+
+def test_spikingjelly_export_never_overwrites_a_users_python_file(trained, tmp_path, capsys):
+    from snasray.cli import main
+
+    users = tmp_path / "net.py"
+    users.write_text("print('my own code')\n")
+    argv = ["export", "--checkpoint", str(trained[FORWARD_CELL]), "--format", "spikingjelly", "--out"]
+    assert main([*argv, str(tmp_path / "net.pt")]) == 2
+    assert "not a runtime snasray wrote" in capsys.readouterr().err
+    assert users.read_text() == "print('my own code')\n" and not (tmp_path / "net.pt").exists()
 
 
 def test_missing_extra_is_one_line(trained, tmp_path):

@@ -19,11 +19,18 @@ from snasray.search.searchers import make_searcher
 def answered_loop(budget: int = 8) -> SearchLoop:
     """A loop with its first round of 4 cells answered (scores -1, -2, ...), as a store replay leaves it."""
     loop = SearchLoop(make_searcher("random", load_space("snasnet-forward"), 0), budget=budget, round_size=4)
+    answer_round(loop, first_score=-1.0)
+    return loop
+
+
+def answer_round(loop: SearchLoop, first_score: float) -> None:
+    """Answer the loop's next round with scores first_score, first_score - 1, ..."""
     proposals = loop.next_round()
-    rows = [{"key": p.key, "score": -1.0 - i, "status": "ok", "cell": str(p.cell)} for i, p in enumerate(proposals)]
+    rows = [
+        {"key": p.key, "score": first_score - i, "status": "ok", "cell": str(p.cell)} for i, p in enumerate(proposals)
+    ]
     loop.record(rows)
     loop.complete()
-    return loop
 
 
 def test_replayed_cells_are_shown_as_done_but_not_counted_in_the_rate():
@@ -40,12 +47,15 @@ def test_output_that_is_no_terminal_gets_plain_lines_with_every_fact():
     loop, out = answered_loop(), io.StringIO()
     progress = SearchProgress(8, every=0.0, stream=out)
     progress.begin(loop)
+    progress(loop)  # nothing new: no second line
+    assert len(out.getvalue().splitlines()) == 1
+    answer_round(loop, first_score=0.5)
     progress(loop)
     progress.close()
     lines = out.getvalue().splitlines()
     assert len(lines) == 2 and "\r" not in out.getvalue() and "\x1b" not in out.getvalue()
     best = loop.best()
-    assert re.fullmatch(rf"search: 4/8 cells, \d+\.\d\d cells/s, best -1\.000 \({best['cell']}\), ETA \S+", lines[1])
+    assert re.fullmatch(rf"search: 8/8 cells, \d+\.\d\d cells/s, best 0\.500 \({best['cell']}\), ETA \S+", lines[1])
 
 
 def test_a_terminal_gets_a_bar_with_the_same_facts():
@@ -72,6 +82,7 @@ def test_the_searcher_holds_a_relay_that_pickles_without_the_display():
     relay = progress.relay()
     progress.begin(loop)
     copy = pickle.loads(pickle.dumps(relay))
+    answer_round(loop, first_score=0.5)
     copy(loop)  # in this process the token finds the display
     assert len(out.getvalue().splitlines()) == 2
     progress.close()

@@ -1,6 +1,7 @@
 """LightSNN's pruning search: its rounds, its determinism with real scores, its table, the CLI end to end."""
 
 import math
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -132,6 +133,13 @@ def test_search_cli_end_to_end(ray_local, tmp_path, capsys):
     assert main(["search", "--resume", str(out)]) == 0
     assert "(0 scored now)" in capsys.readouterr().out
     assert len(pd.read_parquet(out / FOLDER)) == 54  # no supernet scored twice
+    # a run killed during its supernet phase has supernets but no cells: a new search may not take it over
+    for stored in ("scores", "_store"):
+        target = out / stored
+        target.unlink() if target.is_symlink() else shutil.rmtree(target)
+    assert main([*argv, "--out", str(out)]) == 2
+    assert "already holds a search" in capsys.readouterr().err
+    assert len(pd.read_parquet(out / FOLDER)) == 54
 
 
 @pytest.mark.parametrize(

@@ -64,6 +64,10 @@ class SupernetTable:
             self.folder, [normalise_row(row, SUPERNET_SCHEMA, SUPERNET_SCHEMA_VERSION)], SUPERNET_SCHEMA, "supernets"
         )
 
+    def has_rows(self) -> bool:
+        """Whether any supernet was stored (a part file exists)."""
+        return self.folder.is_dir() and any(self.folder.glob("supernets-*.parquet"))
+
     def read(self) -> pd.DataFrame:
         """Every row, in the order of the parts. Raises ValueError for an unreadable part."""
         return read_parts(self.folder, SUPERNET_SCHEMA, "supernets")
