@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -203,9 +204,24 @@ def _train_cell(
     }
     trainer = _trainer(Cell.parse(key), config, folder, name, _row_writer(str(run_dir), fields))
     with ray_settings(), _Follow(run_dir, run_id, config.epochs, progress):
-        result = trainer.fit()
+        result = _fit(trainer)
     path, metrics = _best(result)
     return record_final(run_dir, fields, config, path, metrics, str(folder / name), scheduler="fifo")
+
+
+def _fit(trainer):
+    """``trainer.fit()`` with Ctrl-C as a KeyboardInterrupt. Ray Train installs a SIGINT handler of its own that
+    aborts the run and exits the process (SystemExit, ray.train.v2 ``DataParallelTrainer``); the exit becomes the
+    interrupt the CLI reports, and the handler that was there before the run is put back."""
+    main = threading.current_thread() is threading.main_thread()
+    before = signal.getsignal(signal.SIGINT) if main else None
+    try:
+        return trainer.fit()
+    except SystemExit:
+        raise KeyboardInterrupt from None
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, before)
 
 
 def record_final(
