@@ -45,6 +45,19 @@ class DataConfig:
     binning: str = "count"
     downsample: int = 1
 
+    @classmethod
+    def for_run(cls, run) -> DataConfig:
+        """The data of a scoring or training config (`ScoreConfig`, `TrainConfig`): its data set, location,
+        download switch, binning and downsampling, with the timesteps of its `model_config()`."""
+        return cls(
+            name=run.dataset,
+            data_dir=run.data_dir,
+            download=run.download,
+            timesteps=run.model_config().timesteps,
+            binning=run.binning,
+            downsample=run.downsample,
+        )
+
 
 _SPECS = {
     spec.name: spec

@@ -67,14 +67,7 @@ class ScoreConfig:
         return model_preset(self.preset, **overrides)
 
     def data_config(self) -> DataConfig:
-        return DataConfig(
-            name=self.dataset,
-            data_dir=self.data_dir,
-            download=self.download,
-            timesteps=self.model_config().timesteps,
-            binning=self.binning,
-            downsample=self.downsample,
-        )
+        return DataConfig.for_run(self)
 
     def config_hash(self) -> str:
         """16 hex digits over what defines a score. The layout changes spikes; the Gram setting does

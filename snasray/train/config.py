@@ -145,14 +145,7 @@ class TrainConfig:
         return model_preset(self.preset, **({"timesteps": self.timesteps} if self.timesteps else {}))
 
     def data_config(self) -> DataConfig:
-        return DataConfig(
-            name=self.dataset,
-            data_dir=self.data_dir,
-            download=self.download,
-            timesteps=self.model_config().timesteps,
-            binning=self.binning,
-            downsample=self.downsample,
-        )
+        return DataConfig.for_run(self)
 
     def worker_batch_size(self) -> int:
         return self.batch_size // self.num_workers

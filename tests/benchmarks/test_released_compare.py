@@ -1,6 +1,5 @@
 """The side-by-side benchmark against the released code, in what runs without that code."""
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -16,11 +15,8 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "released_compare.
 
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("released_compare", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def bench(load_script):
+    return load_script("released_compare")
 
 
 def test_the_script_is_skipped_without_a_checkout():

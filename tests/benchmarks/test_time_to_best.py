@@ -1,8 +1,6 @@
 """The headline benchmark's parts that run without Ray: the released procedure and the dry runs on a table."""
 
 import csv
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,16 +8,12 @@ import pytest
 from snasray.cells import load_space, sample_cell
 from snasray.score.table import TableScorer
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "time_to_best.py"
 TABLE = "snasnet-forward_digits_tiny"
 
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("time_to_best", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def bench(load_script):
+    return load_script("time_to_best")
 
 
 def test_dry_runs_on_a_table_reach_the_released_best_and_resume(bench, tmp_path):
