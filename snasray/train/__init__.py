@@ -17,7 +17,7 @@ _EXPORTS = {
     "TrainConfig": "config",
     "key_slug": "config",
     "evaluate_checkpoint": "evaluate",
-    "TrainOutcome": "runner",
+    "TrainOutcome": "outcome",
     "top_cells": "runner",
     "train_cell": "runner",
     "train_cells": "runner",

@@ -34,7 +34,8 @@ from snasray.rundir import run_lock
 from snasray.search.cluster import ray_session
 from snasray.train.checkpoint import read_meta
 from snasray.train.config import TrainConfig, key_slug
-from snasray.train.runner import _EPOCH_FIELDS, TrainOutcome, _epoch_line, cell_params, check_data, record_final
+from snasray.train.outcome import EPOCH_FIELDS, TrainOutcome, epoch_line, record_final
+from snasray.train.runner import cell_params, check_data
 from snasray.train.store import append_rows, read_training, training_dir
 
 ASHA_DIR = "asha"
@@ -127,10 +128,10 @@ class StoreRows(tune.Callback):
 
     def on_checkpoint(self, iteration, trials, trial, checkpoint, **info) -> None:
         metrics = read_meta(checkpoint.path)["metrics"]  # strict JSON: a non-finite number reads as None
-        row = {name: math.nan if metrics.get(name) is None else metrics[name] for name in _EPOCH_FIELDS}
+        row = {name: math.nan if metrics.get(name) is None else metrics[name] for name in EPOCH_FIELDS}
         fields = self.fields[trial.config["cell"]]
         append_rows(self.run_dir, [{**fields, **row, "kind": "epoch", "checkpoint": checkpoint.path}])
-        self._say(f"{fields['key']}" + _epoch_line(row, self.asha.max_epochs))
+        self._say(f"{fields['key']}" + epoch_line(row, self.asha.max_epochs))
 
     def on_trial_complete(self, iteration, trials, trial, **info) -> None:
         fields = self.fields[trial.config["cell"]]

@@ -6,64 +6,21 @@ import math
 import signal
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
-from snasray import strict_json
 from snasray.cells import Cell
 from snasray.data import input_spec, load_split, with_absolute_location
 from snasray.devices import check_train_devices, require_train_devices
 from snasray.errors import UserError
 from snasray.rundir import run_lock
 from snasray.search.cluster import ray_session, ray_settings
-from snasray.train.checkpoint import load_network
 from snasray.train.config import TrainConfig, key_slug
 from snasray.train.network import build_snasnet
-from snasray.train.stats import evaluate_network
-from snasray.train.store import RowFollower, append_rows, read_training, training_dir
+from snasray.train.outcome import EPOCH_FIELDS, TrainOutcome, epoch_line, record_final
+from snasray.train.store import RowFollower, append_rows, training_dir
 
 SNAPSHOT = "checkpoint_manager_snapshot.json"  # what Ray Train leaves in a run folder it can resume
 Progress = Callable[[str], None]
-_EPOCH_FIELDS = (
-    "epoch",
-    "train_loss",
-    "train_acc",
-    "val_acc",
-    "firing_rate",
-    "layer_rates",
-    "synops",
-    "spikes_per_image",
-    "layer_neurons",
-    "epoch_seconds",
-)
-
-
-@dataclass(frozen=True)
-class TrainOutcome:
-    key: str
-    cell: str
-    run_id: str
-    recipe_hash: str
-    seed: int
-    epochs_done: int
-    epochs: int
-    best_epoch: int
-    val_acc: float
-    test_acc: float
-    firing_rate: float
-    synops: float
-    params: int
-    seconds: float  # all epochs of this training, across resumes
-    checkpoint: str  # the best checkpoint, which gave test_acc
-    folder: str  # Ray Train's run folder (or Tune's trial folder): every kept checkpoint
-    rung: int | None = None  # under asha: the last rung reached, in epochs
-    early_stopped: bool = False  # under asha: stopped at a rung below max epochs
-
-    @property
-    def finished(self) -> bool:
-        return self.epochs_done >= self.epochs
 
 
 def _row_writer(run_dir: str, fields: dict):
@@ -73,18 +30,10 @@ def _row_writer(run_dir: str, fields: dict):
     class RowWriter(UserCallback):
         def after_report(self, run_context, metrics, checkpoint) -> None:
             first = metrics[0]  # rank 0's: the one with spike statistics
-            row = {key: first.get(key) for key in _EPOCH_FIELDS}
+            row = {key: first.get(key) for key in EPOCH_FIELDS}
             append_rows(run_dir, [{**fields, **row, "kind": "epoch", "checkpoint": checkpoint and checkpoint.path}])
 
     return RowWriter()
-
-
-def _epoch_line(row: dict, epochs: int) -> str:
-    return (
-        f"  epoch {row['epoch']:>3}/{epochs}  loss {row['train_loss']:.4f}  train {row['train_acc']:6.2%}"
-        f"  val {row['val_acc']:6.2%}  firing {row['firing_rate']:.3f}  synops {row['synops']:,.0f}"
-        f"  {row['epoch_seconds']:.1f} s"
-    )
 
 
 class _Follow:
@@ -98,7 +47,7 @@ class _Follow:
     def _emit(self) -> None:
         for row in self.follower.new_rows():
             if row["run_id"] == self.run_id and row["kind"] == "epoch" and self.progress:
-                self.progress(_epoch_line(row, self.epochs))
+                self.progress(epoch_line(row, self.epochs))
 
     def _run(self) -> None:
         while not self.done.wait(1.0):
@@ -222,74 +171,6 @@ def _fit(trainer):
     finally:
         if main:
             signal.signal(signal.SIGINT, before)
-
-
-def record_final(
-    run_dir: Path,
-    fields: dict,
-    config: TrainConfig,
-    path: str,
-    metrics: dict,
-    folder: str,
-    scheduler: str,
-    rung: int | None = None,
-    early_stopped: bool | None = None,
-) -> TrainOutcome:
-    """Evaluate the best checkpoint (`path`, its epoch's `metrics`) on the test split and store the final row of
-    the training whose row `fields` (run_id, key, cell, seed, recipe_hash, params) are given."""
-    device = "cuda" if config.use_gpu and torch.cuda.is_available() else "cpu"
-    network, _meta = load_network(path, device)
-    test = evaluate_network(network, load_split(config.data_config(), "test"), device)
-    run_id = fields["run_id"]
-    epochs = read_training(run_dir)
-    epochs = epochs[(epochs["run_id"] == run_id) & (epochs["kind"] == "epoch")]
-    seconds = float(epochs["epoch_seconds"].sum())
-    epochs_done = int(epochs["epoch"].max()) if len(epochs) else 0
-    append_rows(
-        run_dir,
-        [
-            {
-                **fields,
-                "kind": "final",
-                "epoch": metrics["epoch"],
-                "train_loss": metrics["train_loss"],
-                "train_acc": metrics["train_acc"],
-                "val_acc": metrics["val_acc"],
-                "test_acc": test.accuracy,
-                "firing_rate": test.firing_rate,
-                "layer_rates": strict_json.dumps(test.layer_rates, notes=False, sort_keys=True),
-                "synops": test.synops,
-                "spikes_per_image": test.spikes_per_image,
-                "layer_neurons": strict_json.dumps(test.layer_neurons, notes=False, sort_keys=True),
-                "epoch_seconds": seconds,
-                "checkpoint": path,
-                "scheduler": scheduler,
-                "epochs_trained": epochs_done,
-                "rung": rung,
-                "early_stopped": early_stopped,
-            }
-        ],
-    )
-    return TrainOutcome(
-        key=fields["key"],
-        cell=fields["cell"],
-        run_id=run_id,
-        recipe_hash=config.recipe_hash(),
-        seed=config.seed,
-        epochs_done=epochs_done,
-        epochs=config.epochs,
-        best_epoch=int(metrics["epoch"]),
-        val_acc=float(metrics["val_acc"]),
-        test_acc=test.accuracy,
-        firing_rate=test.firing_rate,
-        synops=test.synops,
-        params=fields["params"],
-        seconds=seconds,
-        checkpoint=path,
-        folder=folder,
-        rung=rung,
-        early_stopped=bool(early_stopped),
-    )
 
 
 def train_cells(
