@@ -19,7 +19,7 @@ from itertools import permutations
 
 import numpy as np
 
-from snasray.cells.ops import OPS, op_by_id
+from snasray.cells.ops import MAX_OP_ID, OPS
 from snasray.limits import MAX_CELL_CHARS, shown
 
 MAX_NODES = 8
@@ -153,7 +153,8 @@ def _validate(matrix: tuple[tuple[int, ...], ...]) -> None:
         raise ValueError(f"a cell matrix must be square ({n} x {n})")
     for i, row in enumerate(matrix):
         for j, v in enumerate(row):
-            op_by_id(v)
+            if not 0 <= v <= MAX_OP_ID:
+                raise ValueError(f"op id {shown(v)} at C[{i}][{j}] is not an op id 0..{MAX_OP_ID}")
             if i == j and v:
                 raise ValueError(f"diagonal entry C[{i}][{i}] must be 0 (no self edge), got {v}")
             if i < j and v and matrix[j][i]:
@@ -189,9 +190,11 @@ def prune_batch(batch: np.ndarray) -> np.ndarray:
 
 
 def _encode(batch: np.ndarray) -> np.ndarray:
-    """Row-major base-len(OPS) code of each matrix; smaller code = smaller row string."""
+    """Row-major code of each matrix, in base len(OPS) or above the largest op id (the same order): smaller
+    code = smaller row string."""
     n = batch.shape[-1]
-    weights = len(OPS) ** np.arange(n * n - 1, -1, -1, dtype=np.int64)
+    base = max(len(OPS), int(batch.max(initial=0)) + 1)
+    weights = base ** np.arange(n * n - 1, -1, -1, dtype=np.int64)
     return batch.reshape(len(batch), n * n) @ weights
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from snasray.cells.cell import Cell
-from snasray.cells.ops import op_by_id
+from snasray.cells.ops import OPS, Op, op_by_id
 
 
 def node_label(node: int, n_nodes: int) -> str:
@@ -12,20 +12,25 @@ def node_label(node: int, n_nodes: int) -> str:
     return "out" if node == n_nodes - 1 else f"n{node}"
 
 
-def draw_cell(cell: Cell) -> str:
+def draw_cell(cell: Cell, ops: tuple[Op, ...] = OPS) -> str:
+    """The cell's op matrix and edges as text, op ids named by `ops` (a space's `op_table`)."""
     n = cell.n_nodes
-    width = max(len(op.name) for op in map(op_by_id, {0, *(e[2] for e in cell.edges())}))
+
+    def name(op_id: int) -> str:
+        return op_by_id(op_id, ops).name
+
+    width = max(len(name(op_id)) for op_id in {0, *(e[2] for e in cell.edges())})
     lines = [f"cell {cell}   key {cell.canonical_key()}"]
     header = " " * 6 + " ".join(f"{node_label(j, n):>{width}}" for j in range(n))
     lines += ["op matrix (row = from, column = to; below the diagonal = backward):", header]
     for i, row in enumerate(cell.matrix):
-        names = ["." if not v else op_by_id(v).name for v in row]
+        names = ["." if not v else name(v) for v in row]
         lines.append(f"  {node_label(i, n):>3} " + " ".join(f"{s:>{width}}" for s in names))
     forward, backward = cell.forward_edges(), cell.backward_edges()
     lines.append(f"forward edges ({len(forward)}), inside one timestep:")
-    lines += [f"  {node_label(i, n):>3} --{op_by_id(op).name}--> {node_label(j, n)}" for i, j, op in forward]
+    lines += [f"  {node_label(i, n):>3} --{name(op)}--> {node_label(j, n)}" for i, j, op in forward]
     lines.append(f"backward edges ({len(backward)}), node at t feeds node at t+1:")
-    lines += [f"  {node_label(i, n):>3} ~~{op_by_id(op).name}~~> {node_label(j, n)} (t+1)" for i, j, op in backward]
+    lines += [f"  {node_label(i, n):>3} ~~{name(op)}~~> {node_label(j, n)} (t+1)" for i, j, op in backward]
     if not cell.has_input_output_edge:
         lines.append("warning: no direct input -> output edge; the paper's spaces reject this cell")
     return "\n".join(lines)

@@ -10,24 +10,38 @@ import numpy as np
 import yaml
 
 from snasray.cells.cell import Cell
-from snasray.cells.ops import op_by_name
+from snasray.cells.ops import OPS, Op, op_by_name, op_table_from_spec
 from snasray.errors import UnknownSpace
 from snasray.limits import MAX_SPACE_BYTES, MAX_YAML_DEPTH, shown
 
 EDGE_MODES = ("forward", "forward-or-backward")
 _BUILTIN = resources.files("snasray") / "search_spaces"
 MAX_NAME_CHARS = 100
-_FIELDS = {"name", "description", "nodes", "ops", "edges", "max_backward_edges"}
+_FIELDS = {"name", "description", "nodes", "ops", "edges", "max_backward_edges", "require_input_output_edge"}
 
 
 @dataclass(frozen=True)
 class SearchSpace:
+    """A space of cells: node count, allowed op ids of its op table, edge directions and constraints.
+
+    op_table: what the op ids mean (the built-in `OPS`, or the space file's own ops); require_input_output_edge:
+    whether a cell needs a direct input -> output edge after pruning (SNASNet's rule). Without it, a cell with
+    no path from input to output belongs to the space and scores as non-finite with that reason.
+    """
+
     name: str
     nodes: int
     ops: tuple[int, ...]  # allowed op ids, 0 (none) included
     edges: str
     max_backward_edges: int | None = None
     description: str = ""
+    op_table: tuple[Op, ...] = OPS
+    require_input_output_edge: bool = True
+
+    @property
+    def own_ops(self) -> bool:
+        """Whether the space defines its own op table (not the built-in `OPS`)."""
+        return self.op_table != OPS
 
     @property
     def allows_backward(self) -> bool:
@@ -56,14 +70,14 @@ class SearchSpace:
             return f"space {self.name} has no backward edges"
         if self.max_backward_edges is not None and len(back) > self.max_backward_edges:
             return f"space {self.name} allows at most {self.max_backward_edges} backward edges, got {len(back)}"
-        if not cell.has_input_output_edge:
+        if self.require_input_output_edge and not cell.has_input_output_edge:
             return "a cell needs a direct input -> output edge (C[0][n-1] != 0)"
         return None
 
     def holds(self, pruned: np.ndarray) -> np.ndarray:
         """Which pruned matrices of a stack, drawn from `pair_states`, belong to the space."""
         n = self.nodes
-        ok = pruned[:, 0, n - 1] != 0
+        ok = pruned[:, 0, n - 1] != 0 if self.require_input_output_edge else np.ones(len(pruned), dtype=bool)
         if self.max_backward_edges is not None:
             lower = np.tril(np.ones((n, n), dtype=bool), -1)
             ok &= ((pruned > 0) & lower).sum(axis=(1, 2)) <= self.max_backward_edges
@@ -194,13 +208,21 @@ def parse_space(text: str, source: str = "<space>") -> SearchSpace:
     nodes = need("nodes", int)
     if not 3 <= nodes <= 6:
         raise ValueError(f"{source}: field 'nodes' must be 3..6, got {shown(nodes)}")
-    op_names = need("ops", list)
-    if len(set(map(repr, op_names))) < len(op_names):
-        raise ValueError(f"{source}: field 'ops' names an op twice: {shown(op_names)}")
-    try:
-        ops = tuple(sorted({op_by_name(n if isinstance(n, str) else shown(n)).id for n in op_names} | {0}))
-    except ValueError as err:
-        raise ValueError(f"{source}: field 'ops': {err}") from None
+    if isinstance(data.get("ops"), dict):  # the space's own op table
+        try:
+            table = op_table_from_spec(data["ops"])
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"{source}: field 'ops': {err}") from None
+        ops = tuple(op.id for op in table)
+    else:
+        table = OPS
+        op_names = need("ops", list)
+        if len(set(map(repr, op_names))) < len(op_names):
+            raise ValueError(f"{source}: field 'ops' names an op twice: {shown(op_names)}")
+        try:
+            ops = tuple(sorted({op_by_name(n if isinstance(n, str) else shown(n)).id for n in op_names} | {0}))
+        except ValueError as err:
+            raise ValueError(f"{source}: field 'ops': {err}") from None
     if len(ops) < 2:
         raise ValueError(f"{source}: field 'ops' needs at least one op besides 'none'")
     edges = need("edges", str)
@@ -212,4 +234,7 @@ def parse_space(text: str, source: str = "<space>") -> SearchSpace:
     description = data.get("description", "")
     if not isinstance(description, str):
         raise ValueError(f"{source}: field 'description' must be a string")
-    return SearchSpace(name, nodes, ops, edges, max_back, description.strip())
+    require = data.get("require_input_output_edge", True)
+    if not isinstance(require, bool):
+        raise ValueError(f"{source}: field 'require_input_output_edge' must be true or false")
+    return SearchSpace(name, nodes, ops, edges, max_back, description.strip(), table, require)

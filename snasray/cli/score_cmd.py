@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 from snasray.cli.common import cell_arg, emit_json, space_arg, user_input
@@ -25,7 +26,21 @@ def add_score_options(parser, preset_default: str = "tiny") -> None:
         "--preset",
         default=preset_default,
         help="model preset: cifar10, cifar100, tinyimagenet (the paper's), tiny, small, medium; event data:"
-        " dvs-gesture, cifar10-dvs, nmnist (full size), events-tiny, events-small",
+        " dvs-gesture, cifar10-dvs, nmnist (full size), events-tiny, events-small; SpikeNAS-Bench's network:"
+        " spikenas-bench (full size), spikenas-small, spikenas-tiny",
+    )
+    parser.add_argument(
+        "--proxy",
+        default="sahd",
+        help="the training-free proxy that is the score (searchers maximise it): sahd (SNASNet's, the default),"
+        " sahd-spikenas, hd, params, synops, firing_rate, grad_norm, snip, synflow, jacob_cov (see README)",
+    )
+    parser.add_argument(
+        "--record-proxy",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a further gradient proxy to record beside the score (repeatable); forward proxies are always recorded",
     )
     parser.add_argument("--batch-size", type=int, default=64, help="images per scoring batch (the paper: 256)")
     parser.add_argument("--repeat", type=int, default=2, help="batches averaged per score (the paper: 2)")
@@ -81,6 +96,8 @@ def score_config_from(args):
             gram=args.gram,
             binning=args.binning,
             downsample=args.downsample,
+            proxy=args.proxy,
+            proxies=tuple(args.record_proxy),
         )
     )
 
@@ -101,7 +118,7 @@ def _score(args) -> int:
     seed = user_input(lambda: check_seed(args.seed))
     space = space_arg(args.space)
     cell = cell_arg(args.cell, space)
-    config = score_config_from(args)
+    config = replace(score_config_from(args), ops=space.op_table)
     check_device(config.device)
     scorer = user_input(lambda: make_scorer(config))
     result = user_input(lambda: scorer.score(cell, seed))
@@ -110,7 +127,8 @@ def _score(args) -> int:
         emit_json({**payload, "preset": config.preset}, reasons={"score": result.error})
         return 0
     print(f"cell     {result.cell}   (key {result.key})")
-    print(f"score    {result.score:.4f}   repeats {', '.join(f'{s:.4f}' for s in result.repeat_scores)}")
+    repeats = f"   repeats {', '.join(f'{s:.4f}' for s in result.repeat_scores)}" if result.repeat_scores else ""
+    print(f"score    {result.score:.4f} ({result.proxy}){repeats}")
     if result.error or not math.isfinite(result.score):
         print(f"note     {result.error}")
     print(
@@ -120,6 +138,9 @@ def _score(args) -> int:
     if result.layer_neurons:
         neurons = result.layer_neurons
         print(f"neurons  {sum(neurons.values()):,} per image and timestep in {len(neurons)} LIF layers")
+    others = [f"{name} {value:.4g}" for name, value in sorted(result.proxies.items()) if name != result.proxy]
+    if others:
+        print(f"proxies  {', '.join(others)}")
     print(f"network  {result.params:,} parameters, preset {config.preset}, data {config.dataset}, seed {args.seed}")
     print(f"time     {result.seconds:.2f} s for {config.repeat} batch(es) of {config.batch_size}")
     return 0

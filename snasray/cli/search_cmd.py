@@ -265,7 +265,7 @@ def _check_summary_counts(args) -> None:
 
 
 def print_summary(outcome, config, top_k: int) -> None:
-    from snasray.cells import Cell
+    from snasray.cells import Cell, load_space
     from snasray.cells.drawing import draw_cell
 
     table = outcome.table
@@ -287,5 +287,5 @@ def print_summary(outcome, config, top_k: int) -> None:
         for rank, row in enumerate(ranked.head(top_k).itertuples(), 1):
             print(f" {rank:>4} {row.score:>10.4f} {row.firing_rate:>12.4f} {row.params:>11,}  {row.key}")
         print("\nbest cell:")
-        print(draw_cell(Cell.parse(ranked.iloc[0]["key"])))
+        print(draw_cell(Cell.parse(ranked.iloc[0]["key"]), load_space(config.space).op_table))
     print(f"\nstore: {outcome.run_dir} ({len(table)} rows; pandas.read_parquet('{outcome.run_dir}'))")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from snasray.cells import builtin_space_names, count_space, load_space, sample_cell
+from snasray.cells import OPS, builtin_space_names, count_space, load_space, sample_cell
 from snasray.cells.drawing import draw_cell
 from snasray.cells.sampling import as_rng
 from snasray.cli.common import cell_arg, emit_json, space_arg, user_input
@@ -92,5 +92,5 @@ def _show(args) -> int:
             }
         )
     else:
-        print(draw_cell(cell))
+        print(draw_cell(cell, space.op_table if space else OPS))
     return 0

@@ -36,9 +36,12 @@ def load_split(config: DataConfig, split: str, augment: bool = False) -> Dataset
     return _LOADERS[spec.name](config, spec, split, augment)
 
 
-def score_batches(config: DataConfig, batch_size: int, repeat: int, seed: int) -> list[torch.Tensor]:
+def score_batches(
+    config: DataConfig, batch_size: int, repeat: int, seed: int, labels: bool = False
+) -> list[torch.Tensor] | list[tuple[torch.Tensor, torch.Tensor]]:
     """`repeat` batches of B x C x H x W training images (B x T x C x H x W frames for event sets), unaugmented,
-    chosen by a permutation seeded with `seed`.
+    chosen by a permutation seeded with `seed`; with ``labels=True`` each batch is (images, int64 labels (B)),
+    for the proxies that take a loss.
 
     Batches are disjoint while the train split holds batch_size * repeat images; beyond that each batch is
     its own draw, so images recur across batches but never within one (a repeated image would make the
@@ -55,7 +58,11 @@ def score_batches(config: DataConfig, batch_size: int, repeat: int, seed: int) -
         rows = torch.randperm(size, generator=generator)[: batch_size * repeat].view(repeat, batch_size)
     else:
         rows = torch.stack([torch.randperm(size, generator=generator)[:batch_size] for _ in range(repeat)])
-    return [torch.stack([train[int(i)][0] for i in row]) for row in rows]
+    images = [torch.stack([train[int(i)][0] for i in row]) for row in rows]
+    if not labels:
+        return images
+    targets = [torch.tensor([int(train[int(i)][1]) for i in row], dtype=torch.int64) for row in rows]
+    return list(zip(images, targets, strict=True))
 
 
 def with_absolute_location(config: DataConfig) -> DataConfig:

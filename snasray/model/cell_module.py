@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from snasray.cells import Cell, op_by_id
+from snasray.cells import OPS, Cell, Op, op_by_id
 from snasray.model.neurons import LIF
 
 
@@ -35,59 +35,78 @@ class EdgeCell(nn.Module):
     the same). A node pair may carry several ops (the supernet of `snasray.model.supernet`); a conv is
     then named ``{i}_{j}_{op name}``, else ``{i}_{j}``. Modules are registered in edge order, so a list
     of one op per pair with weight 1 builds, from one seed, the network of the cell with those edges.
+    `ops` gives the op ids their meaning (the built-in `OPS` by default). The spike-conv edges leaving one
+    node share one LIF neuron per distinct neuron setting (threshold, tau): named ``{i}`` for the network's
+    own settings, ``{i}_threshold0p5`` (say) for an op's own.
     """
 
     def __init__(
-        self, n_nodes: int, weighted_edges: list[tuple[int, int, int, float]], channels: int, neuron: dict
+        self,
+        n_nodes: int,
+        weighted_edges: list[tuple[int, int, int, float]],
+        channels: int,
+        neuron: dict,
+        ops: tuple[Op, ...] = OPS,
     ) -> None:
         super().__init__()
         self.n = n_nodes
+        self.ops = ops
         self.edges = [(i, j, op_id) for i, j, op_id, _ in weighted_edges]
         self.mix = [float(weight) for *_, weight in weighted_edges]
         spiking_on = {}
         for i, j, op_id in self.edges:
-            if op_by_id(op_id).spiking:
+            if op_by_id(op_id, ops).spiking:
                 spiking_on[i, j] = spiking_on.get((i, j), 0) + 1
         self._conv_names = {
-            (i, j, op_id): f"{i}_{j}" if spiking_on[i, j] == 1 else f"{i}_{j}_{op_by_id(op_id).name}"
+            (i, j, op_id): f"{i}_{j}" if spiking_on[i, j] == 1 else f"{i}_{j}_{op_by_id(op_id, ops).name}"
             for i, j, op_id in self.edges
-            if op_by_id(op_id).spiking
+            if op_by_id(op_id, ops).spiking
         }
         self.convs = nn.ModuleDict()
-        lif_consumers = [0] * self.n
-        fanout = [0.0] * self.n
+        self._lif_names: dict[tuple[int, int, int], str] = {}
+        consumers: dict[str, int] = {}
+        fanout: dict[str, float] = {}
+        settings: dict[str, dict] = {}
         for i, j, op_id in self.edges:
-            op = op_by_id(op_id)
+            op = op_by_id(op_id, ops)
             if op.spiking:
                 self.convs[self._conv_names[i, j, op_id]] = SpikeConv(channels, op.kernel)
-                lif_consumers[i] += 1
-                fanout[i] += channels * op.kernel**2
+                own = op.neuron(neuron)
+                name = _lif_name(i, own, neuron)
+                self._lif_names[i, j, op_id] = name
+                settings[name] = own
+                consumers[name] = consumers.get(name, 0) + 1
+                fanout[name] = fanout.get(name, 0.0) + channels * op.kernel**2
+        order = sorted(consumers, key=lambda name: (int(name.split("_")[0]), name))
         self.lifs = nn.ModuleDict(
-            {str(i): LIF(consumers=c, fanout=fanout[i], **neuron) for i, c in enumerate(lif_consumers) if c}
+            {name: LIF(consumers=consumers[name], fanout=fanout[name], **settings[name]) for name in order}
         )
         self.feedback: list[torch.Tensor | None] = [None] * self.n
 
     def reset(self) -> None:
         self.feedback = [None] * self.n
 
-    def _edge(self, index: int, u: torch.Tensor, spikes: dict[int, torch.Tensor]) -> torch.Tensor:
+    def _edge(self, index: int, u: torch.Tensor, spikes: dict[str, torch.Tensor]) -> torch.Tensor:
         i, j, op_id = self.edges[index]
-        kind = op_by_id(op_id).kind
-        if kind == "identity":
+        op = op_by_id(op_id, self.ops)
+        if op.kind == "identity":
             out = u
-        elif kind == "avgpool":
-            out = F.avg_pool2d(u, 3, stride=1, padding=1)
+        elif op.kind == "avgpool":
+            out = F.avg_pool2d(u, op.kernel, stride=1, padding=op.kernel // 2)
+        elif op.kind == "maxpool":
+            out = F.max_pool2d(u, op.kernel, stride=1, padding=op.kernel // 2)
         else:
-            if i not in spikes:
-                spikes[i] = self.lifs[str(i)](u)
-            out = self.convs[self._conv_names[i, j, op_id]](spikes[i])
+            lif = self._lif_names[i, j, op_id]
+            if lif not in spikes:
+                spikes[lif] = self.lifs[lif](u)
+            out = self.convs[self._conv_names[i, j, op_id]](spikes[lif])
         weight = self.mix[index]
         return out if weight == 1.0 else out * weight
 
     def forward(self, x0: torch.Tensor) -> torch.Tensor:
         n, fb = self.n, self.feedback
         inputs: list[torch.Tensor | None] = [None] * n  # u_i
-        spikes: dict[int, torch.Tensor] = {}
+        spikes: dict[str, torch.Tensor] = {}
         zero = torch.zeros_like(x0)
         inputs[0] = x0 if fb[0] is None else x0 + fb[0]
         for j in range(1, n):
@@ -105,8 +124,14 @@ class EdgeCell(nn.Module):
 
 
 class SpikingCell(EdgeCell):
-    """The spiking module of one `Cell`: each edge's op with weight 1."""
+    """The spiking module of one `Cell`: each edge's op (from `ops`) with weight 1."""
 
-    def __init__(self, cell: Cell, channels: int, neuron: dict) -> None:
-        super().__init__(cell.n_nodes, [(i, j, op_id, 1.0) for i, j, op_id in cell.edges()], channels, neuron)
+    def __init__(self, cell: Cell, channels: int, neuron: dict, ops: tuple[Op, ...] = OPS) -> None:
+        super().__init__(cell.n_nodes, [(i, j, op_id, 1.0) for i, j, op_id in cell.edges()], channels, neuron, ops)
         self.cell = cell
+
+
+def _lif_name(node: int, settings: dict, default: dict) -> str:
+    """``{node}`` for the network's neuron settings, else the node and the settings that differ."""
+    own = [f"{k}{v:g}".replace(".", "p").replace("-", "m") for k, v in sorted(settings.items()) if default.get(k) != v]
+    return "_".join([str(node), *own])

@@ -6,17 +6,30 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from snasray.cells import Cell
+from snasray.cells import OPS, Cell, Op
 from snasray.model.cell_module import SpikingCell
 from snasray.model.neurons import LIF, reset_states
 from snasray.model.presets import ModelConfig
 
 
 class SNASNet(nn.Module):
-    """SNASNet's macro network around one cell; `forward` takes static images or event frames."""
+    """SNASNet's macro network around one cell; `forward` takes static images or event frames.
 
-    def __init__(self, cell: Cell, config: ModelConfig, in_channels: int, image_size: int, num_classes: int) -> None:
+    `ops` is the op table that gives the cell's op ids their meaning (the built-in `OPS` by default; a space's
+    own table, `SearchSpace.op_table`, for its cells).
+    """
+
+    def __init__(
+        self,
+        cell: Cell,
+        config: ModelConfig,
+        in_channels: int,
+        image_size: int,
+        num_classes: int,
+        ops: tuple[Op, ...] = OPS,
+    ) -> None:
         super().__init__()
+        self.ops = ops
         c1, c2 = config.width, 2 * config.width
         side = image_size // config.stem_stride // config.input_pool // 2 // config.second_avgpool
         if side < 1:
@@ -42,7 +55,7 @@ class SNASNet(nn.Module):
 
     def make_cell(self, cell: Cell, channels: int, neuron: dict) -> nn.Module:
         """The module of one cell of the network (a subclass builds another, e.g. `Supernet`)."""
-        return SpikingCell(cell, channels, neuron)
+        return SpikingCell(cell, channels, neuron, self.ops)
 
     def _initialise(self) -> None:
         for m in self.modules():

@@ -69,6 +69,11 @@ PRESETS: dict[str, ModelConfig] = {
     "dvs-gesture": ModelConfig(width=128, hidden=1024, population=10, timesteps=16, pool="max", input_pool=2),
     "cifar10-dvs": ModelConfig(width=128, hidden=1024, population=10, timesteps=16, pool="max", input_pool=2),
     "nmnist": ModelConfig(width=128, hidden=1024, population=10, timesteps=16, pool="max"),
+    # SpikeNAS-Bench's training network (its Train_all_networks/model_snn.py: 128 -> 256 channels, hidden 1024,
+    # 10 output neurons per class, T = 5), and the same network scaled down for CPU scoring
+    "spikenas-bench": ModelConfig(width=128, hidden=1024, population=10),
+    "spikenas-small": ModelConfig(width=16, hidden=128, population=10),
+    "spikenas-tiny": ModelConfig(width=8, hidden=64, population=10),
     # scaled down for CPU search and tests on event frames (e.g. 2 x 32 x 32, T = 5)
     "events-tiny": ModelConfig(width=8, hidden=64, population=5, pool="max"),
     "events-small": ModelConfig(width=16, hidden=256, population=10, pool="max"),

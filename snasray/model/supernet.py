@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from torch import nn
 
+from snasray.cells import OPS, Op
 from snasray.model.cell_module import EdgeCell
 from snasray.model.network import SNASNet
 from snasray.model.presets import ModelConfig
@@ -23,10 +24,16 @@ class Supernet(SNASNet):
     """`SNASNet` with `EdgeCell`s over `edges` = (nodes, [(source, target, op id, weight), ...])."""
 
     def __init__(
-        self, edges: WeightedEdges, config: ModelConfig, in_channels: int, image_size: int, num_classes: int
+        self,
+        edges: WeightedEdges,
+        config: ModelConfig,
+        in_channels: int,
+        image_size: int,
+        num_classes: int,
+        ops: tuple[Op, ...] = OPS,
     ) -> None:
-        super().__init__(edges, config, in_channels, image_size, num_classes)
+        super().__init__(edges, config, in_channels, image_size, num_classes, ops)
 
     def make_cell(self, cell: WeightedEdges, channels: int, neuron: dict) -> nn.Module:
         nodes, weighted = cell
-        return EdgeCell(nodes, list(weighted), channels, neuron)
+        return EdgeCell(nodes, list(weighted), channels, neuron, self.ops)

@@ -54,6 +54,13 @@ class SpikeCollector:
             self._stack = grams, layer, neurons, spikes, self._consumers[layer]
         return self._stack
 
+    def spike_stack(self):
+        """The calls since the last `clear()` as a `snasray.proxies.SpikeStack` (Gram matrices, neurons, weights)."""
+        from snasray.proxies.probes import SpikeStack
+
+        grams, _, neurons, _, weight = self._stacked()
+        return SpikeStack(grams, neurons, weight)
+
     def kernel(self) -> torch.Tensor:
         grams, _, neurons, _, weight = self._stacked()
         kernels = kernels_from_grams(grams, neurons)

@@ -123,16 +123,27 @@ def _synchronise(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def kernels_from_grams(grams: torch.Tensor, neurons: torch.Tensor) -> torch.Tensor:
-    """K for a stack of Gram matrices (L x B x B) of layers with `neurons` (L) neurons each."""
+def kernels_from_grams(grams: torch.Tensor, neurons: torch.Tensor, scaled: bool = True) -> torch.Tensor:
+    """K for a stack of Gram matrices (L x B x B) of layers with `neurons` (L) neurons each.
+
+    scaled: the expected distance E carries the factor N (SNASNet's released code, SNASNET.md section 4); without
+    it, K = N - 0.5 * D / (E / N + 1e-3), SpikeNAS-Bench's evaluator (`NAS/evaluator.py` there).
+    """
     g = grams.to(torch.float64)
     n = neurons.to(torch.float64, copy=False).to(g.device)[:, None, None]
+    distance = hamming_distances(g)
     counts = g.diagonal(dim1=1, dim2=2)
-    distance = counts[:, :, None] + counts[:, None, :] - 2 * g
     rate = counts[:, :, None] / n
     rate_t = rate.transpose(1, 2)
-    expected = n * (rate + rate_t - 2 * rate * rate_t)
-    return n - 0.5 * distance / (expected + EPS)
+    expected = rate + rate_t - 2 * rate * rate_t
+    return n - 0.5 * distance / ((n * expected if scaled else expected) + EPS)
+
+
+def hamming_distances(grams: torch.Tensor) -> torch.Tensor:
+    """D (L x B x B): the Hamming distances between the spike patterns of a stack of Gram matrices (L x B x B),
+    D_ij = n_i + n_j - 2 G_ij with n the diagonal (each image's spike count)."""
+    counts = grams.diagonal(dim1=1, dim2=2)
+    return counts[:, :, None] + counts[:, None, :] - 2 * grams
 
 
 def sahd_kernel(spikes: torch.Tensor, path: str = "auto") -> torch.Tensor:

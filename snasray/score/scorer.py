@@ -6,14 +6,18 @@ import hashlib
 import json
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import torch
 
-from snasray.cells import Cell
+from snasray.cells import OPS, Cell, Op
+from snasray.cells.cell import reachability
+from snasray.cells.ops import op_table
 from snasray.data import DataConfig, dataset_spec, input_spec, score_batches
 from snasray.limits import MAX_BATCH, MAX_REPEAT, MAX_TIMESTEPS, check_count, check_seed
 from snasray.model import SNASNet, model_preset
+from snasray.proxies._registry import DEFAULT_PROXY, get_proxy
+from snasray.proxies.probes import ForwardProbe, GradientProbe
 from snasray.score.collector import SpikeCollector
 from snasray.score.kernel import GRAM_PATHS, logdet_score
 
@@ -34,6 +38,9 @@ class ScoreConfig:
     by a short measurement per process.
     binning, downsample: how event recordings become frames (event data sets only; see `DataConfig`); the
     frames per recording are the preset's timesteps (or `timesteps`), one network timestep per frame.
+    ops: the op table that gives the cells' op ids their meaning (`SearchSpace.op_table`); () is the built-in
+    `OPS`. proxy: the registered proxy (`snasray.proxies`) whose value is the score; proxies: further gradient
+    proxies to record in every result (every forward proxy is recorded anyway: they share one forward pass).
     """
 
     dataset: str = "cifar10-sample"
@@ -49,8 +56,21 @@ class ScoreConfig:
     gram: str = "auto"
     binning: str = "count"
     downsample: int = 1
+    ops: tuple[Op, ...] = ()
+    proxy: str = DEFAULT_PROXY
+    proxies: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        """Raises ValueError for a count out of range, an unknown layout, Gram path, data set, proxy or a bad op
+        table."""
+        import snasray.proxies  # noqa: F401  (registers the built-in proxies)
+
+        table = op_table(self.ops)
+        object.__setattr__(self, "ops", () if table == OPS else table)
+        get_proxy(self.proxy)
+        if isinstance(self.proxies, str) or not isinstance(self.proxies, (list, tuple)):
+            raise ValueError(f"proxies must be a list of proxy names, got {type(self.proxies).__name__}")
+        object.__setattr__(self, "proxies", tuple(sorted({get_proxy(name).name for name in self.proxies})))
         check_count("batch_size", self.batch_size, 2, MAX_BATCH)  # the kernel compares samples
         check_count("repeat", self.repeat, 1, MAX_REPEAT)
         if self.timesteps is not None:
@@ -61,6 +81,15 @@ class ScoreConfig:
             raise ValueError(f"unknown Gram path {self.gram!r}; choose one of {', '.join(GRAM_PATHS)}")
         dataset_spec(self.dataset)
         input_spec(self.data_config())
+
+    @property
+    def op_table(self) -> tuple[Op, ...]:
+        return self.ops or OPS
+
+    def gradient_proxies(self) -> tuple[str, ...]:
+        """The gradient proxies a result records: `proxy` if it is one, and `proxies`."""
+        names = {self.proxy, *self.proxies}
+        return tuple(sorted(n for n in names if get_proxy(n).stage == "gradient"))
 
     def model_config(self):
         overrides = {"timesteps": self.timesteps} if self.timesteps else {}
@@ -73,7 +102,8 @@ class ScoreConfig:
         """16 hex digits over what defines a score. The layout changes spikes; the Gram setting does
         not (all paths are exact) but is keyed as set, not as resolved, so that every machine of a run
         agrees on the hash whichever path "auto" measures fastest there. Event data adds its binning and
-        downsampling (its timesteps are the model's); static images hash as they always have."""
+        downsampling (its timesteps are the model's); static images hash as they always have. A space's own op
+        table, a proxy other than the default and further proxies enter only when set, so earlier hashes hold."""
         keyed = {
             "dataset": self.dataset,
             "model": self.model_config().hash_fields(),
@@ -84,6 +114,12 @@ class ScoreConfig:
         }
         if dataset_spec(self.dataset).events:
             keyed.update(binning=self.binning, downsample=self.downsample)
+        if self.ops:
+            keyed["ops"] = [asdict(op) for op in self.ops]
+        if self.proxy != DEFAULT_PROXY:
+            keyed["proxy"] = self.proxy
+        if self.proxies:
+            keyed["proxies"] = list(self.proxies)
         return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -92,7 +128,9 @@ class ScoreResult:
     """One cell's score and the spike statistics of its scoring batches (means over the repeats).
 
     firing_rate: spikes per neuron and timestep over all LIF layers; layer_rates: the same per layer;
-    synops: synaptic operations per image; spikes_per_image: spikes per image summed over all timesteps
+    score: the value of the config's `proxy` (`error` holds its reason when not finite); proxies: the value of every
+    proxy computed for the cell (proxy_reasons: why one is not finite); synops: synaptic operations per image;
+    spikes_per_image: spikes per image summed over all timesteps
     and LIF calls; layer_neurons: neurons per image of each LIF layer (one call, C*H*W). A neuron that
     several cell edges share (`LIF.consumers`) counts once per edge it feeds in firing_rate,
     spikes_per_image and layer_neurons, so spikes_per_image = firing_rate * sum(layer_neurons) * timesteps.
@@ -111,6 +149,9 @@ class ScoreResult:
     layer_neurons: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     error: str | None = None
+    proxy: str = DEFAULT_PROXY
+    proxies: dict[str, float] = field(default_factory=dict)
+    proxy_reasons: dict[str, str] = field(default_factory=dict)
 
 
 class Scorer:
@@ -136,7 +177,10 @@ class Scorer:
         `network_class` takes `cell` as SNASNet does (a `snasray.model.supernet.Supernet` takes its edges)."""
         torch.manual_seed(seed)
         spec = self.spec
-        network = network_class(cell, self.config.model_config(), spec.in_channels, spec.image_size, spec.num_classes)
+        cfg = self.config
+        network = network_class(
+            cell, cfg.model_config(), spec.in_channels, spec.image_size, spec.num_classes, ops=cfg.op_table
+        )
         return network.to(self.device, memory_format=LAYOUTS[self.config.layout]).train()
 
     def score(self, cell: Cell, seed: int) -> ScoreResult:
@@ -146,9 +190,55 @@ class Scorer:
         start = time.perf_counter()
         check_seed(seed)
         key = cell.canonical_key()
+        canonical = Cell.parse(key)
+        if not reachability(canonical.array()[None])[0, 0, -1]:
+            return self._dead(cell, key, seed, start)
         batches = self.batches(seed)
-        network = self.build(Cell.parse(key), seed)
-        return self.measure(network, batches, seed, cell=str(cell), key=key, start=start)
+        network = self.build(canonical, seed)
+        result = self.measure(network, batches, seed, cell=str(cell), key=key, start=start)
+        gradient = self.config.gradient_proxies()
+        if not gradient:
+            return result
+        images, labels = score_batches(self.config.data_config(), self.config.batch_size, 1, seed, labels=True)[0]
+        probe = GradientProbe(lambda: self.build(canonical, seed), images.to(self.device), labels.to(self.device))
+        values, reasons = dict(result.proxies), dict(result.proxy_reasons)
+        for name in gradient:
+            torch.manual_seed(seed)  # the dropout masks
+            values[name], reason = get_proxy(name).compute(probe)
+            if reason:
+                reasons[name] = reason
+        return self._with_proxies(result, values, reasons, time.perf_counter() - start)
+
+    def _with_proxies(self, result: ScoreResult, values: dict, reasons: dict, seconds: float) -> ScoreResult:
+        chosen = self.config.proxy
+        return replace(
+            result,
+            score=values[chosen],
+            error=reasons.get(chosen),
+            proxy=chosen,
+            proxies=values,
+            proxy_reasons=reasons,
+            seconds=seconds,
+        )
+
+    def _dead(self, cell: Cell, key: str, seed: int, start: float) -> ScoreResult:
+        """The result of a cell whose pruned form has no path from input to output: every proxy non-finite."""
+        reason = "no path from the cell input to its output"
+        names = {self.config.proxy, *self.config.proxies}
+        return ScoreResult(
+            cell=str(cell),
+            key=key,
+            seed=seed,
+            score=-math.inf,
+            repeat_scores=(),
+            firing_rate=math.nan,
+            synops=math.nan,
+            seconds=time.perf_counter() - start,
+            error=reason,
+            proxy=self.config.proxy,
+            proxies=dict.fromkeys(sorted(names), -math.inf),
+            proxy_reasons=dict.fromkeys(sorted(names), reason),
+        )
 
     def measure(
         self, network: SNASNet, batches: list[torch.Tensor], seed: int, cell: str, key: str, start: float
@@ -156,7 +246,7 @@ class Scorer:
         """The score of a built network on `batches` in its current mode (dropout masks seeded with `seed`);
         `cell` and `key` name it in the result, `start` (a `time.perf_counter` reading) times it."""
         collector = SpikeCollector(network, self.config.gram)
-        per_repeat, reasons = [], []
+        per_repeat, reasons, stacks = [], [], []
         rates, layer_rates, synops, spikes = [], {}, [], []
         torch.manual_seed(seed)  # the dropout masks
         with torch.inference_mode():
@@ -166,13 +256,21 @@ class Scorer:
                 value, reason = logdet_score(collector.kernel())
                 per_repeat.append(value)
                 reasons += [reason] if reason else []
+                stacks.append(collector.spike_stack())
                 rates.append(collector.overall_rate())
                 synops.append(collector.synops_per_sample())
                 spikes.append(collector.spikes_per_sample())
                 for name, rate in collector.layer_rates().items():
                     layer_rates[name] = layer_rates.get(name, 0.0) + rate / len(batches)
         collector.close()
-        return ScoreResult(
+        params = sum(p.numel() for p in network.parameters())
+        probe = ForwardProbe(tuple(stacks), params, sum(synops) / len(synops), sum(rates) / len(rates))
+        values, proxy_reasons = {}, {}
+        for name in forward_proxies():
+            values[name], reason = get_proxy(name).compute(probe)
+            if reason:
+                proxy_reasons[name] = reason
+        result = ScoreResult(
             cell=cell,
             key=key,
             seed=seed,
@@ -180,10 +278,21 @@ class Scorer:
             repeat_scores=tuple(per_repeat),
             firing_rate=sum(rates) / len(rates),
             layer_rates=layer_rates,
-            params=sum(p.numel() for p in network.parameters()),
+            params=params,
             synops=sum(synops) / len(synops),
             spikes_per_image=sum(spikes) / len(spikes),
             layer_neurons=collector.layer_neurons(),
             seconds=time.perf_counter() - start,
             error="; ".join(sorted(set(reasons))) or None,
         )
+        if self.config.proxy == DEFAULT_PROXY:  # the score as it always was; the proxies beside it
+            return replace(result, proxies=values, proxy_reasons=proxy_reasons)
+        values.setdefault(self.config.proxy, math.nan)  # a gradient proxy: `score` fills it in
+        return self._with_proxies(result, values, proxy_reasons, result.seconds)
+
+
+def forward_proxies() -> list[str]:
+    """The registered forward proxies: all computed from every scoring forward pass."""
+    from snasray.proxies import PROXIES
+
+    return sorted(name for name, proxy in PROXIES.items() if proxy.stage == "forward")

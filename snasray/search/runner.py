@@ -128,9 +128,10 @@ def _write_run_file(run_dir: Path, run_id: str, config: SearchConfig, round_size
 
 
 def _worker_score_config(config: SearchConfig) -> ScoreConfig:
-    """The score config the workers get: on cuda with GPUs, the data and the table at absolute paths (workers
-    run in other folders). None of these enter the config hash."""
-    score = config.score if config.gpus_per_worker == 0 else replace(config.score, device="cuda")
+    """The score config the workers get: the space's op table, on cuda with GPUs, the data and the table at absolute
+    paths (workers run in other folders). Only the op table enters the config hash, and only a space's own."""
+    score = replace(config.score, ops=load_space(config.space).op_table)
+    score = score if config.gpus_per_worker == 0 else replace(score, device="cuda")
     score = replace(score, data_dir=with_absolute_location(score.data_config()).data_dir)
     if score.table:
         score = replace(score, table=str(table_path(score.table).resolve()))

@@ -25,7 +25,11 @@ config_hash): `ScoreStore.current` and `latest_attempts` select it, and every re
 uses it, so each key has exactly one current score. Plain ``pandas.read_parquet(run_dir)`` shows every
 attempt.
 
-Schema versions: 1 had neither ``attempt`` (its rows read as attempt 1) nor the spike counts.
+Proxies (schema version 3): ``proxy`` names the proxy whose value is ``score`` (`snasray.proxies`), ``proxies``
+holds every proxy computed for the cell as a strict JSON object (a non-finite value is null with a
+``<name>_note``; `proxy_columns` expands it into one float column per proxy).
+
+Schema versions: 1 had neither ``attempt`` (its rows read as attempt 1) nor the spike counts; 2 had no proxies.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from snasray.generations import Compaction, compact_locked, part_directory, read
 from snasray.parts import latest_attempts, normalise_row, read_files, write_part
 from snasray.rundir import RUN_FILE, run_lock
 
-SCHEMA_VERSION = 2  # 2 added spikes_per_image, layer_neurons and attempt
+SCHEMA_VERSION = 3  # 2 added spikes_per_image, layer_neurons and attempt; 3 added proxy and proxies
 SCORE_SCHEMA = pa.schema(
     [
         ("schema_version", pa.int16()),
@@ -71,10 +75,21 @@ SCORE_SCHEMA = pa.schema(
         ("status", pa.string()),  # "ok" or "error"
         ("error", pa.string()),
         ("attempt", pa.int32()),  # 1 for a cell's first scoring, 2 for its first retry, ... (schema version 2)
+        ("proxy", pa.string()),  # the proxy whose value is `score` (schema version 3; null before: sahd)
+        ("proxies", pa.string()),  # JSON object: proxy name -> value, every proxy computed (strict JSON, notes)
     ]
 )
 COLUMNS = SCORE_SCHEMA.names
-__all__ = ["COLUMNS", "SCHEMA_VERSION", "SCORE_SCHEMA", "Compaction", "ScoreStore", "compact_run", "latest_attempts"]
+__all__ = [
+    "COLUMNS",
+    "SCHEMA_VERSION",
+    "SCORE_SCHEMA",
+    "Compaction",
+    "ScoreStore",
+    "compact_run",
+    "latest_attempts",
+    "proxy_columns",
+]
 
 
 class ScoreStore:
@@ -120,3 +135,26 @@ def compact_run(run_dir: str | Path, on_step: Callable[[str], None] | None = Non
         raise UserError(f"{run_dir} is not a run directory (no {RUN_FILE}); make one with `snasray search --out`")
     with run_lock(run_dir) as locked:
         return compact_locked(locked, SCORE_SCHEMA, on_step)
+
+
+def proxy_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """One float column per proxy recorded in the rows' ``proxies`` JSON (NaN where a row lacks it, -inf or NaN as
+    its note says for a non-finite value), in the rows' order; rows of schema version 2 and before give none."""
+    import json
+    import math
+
+    def values(text: object) -> dict[str, float]:
+        if not isinstance(text, str):
+            return {}
+        data = json.loads(text)
+        out = {}
+        for name, value in data.items():
+            if name.endswith("_note"):
+                continue
+            note = str(data.get(f"{name}_note", "nan"))
+            missing = -math.inf if note.startswith("-inf") else math.inf if note.startswith("inf") else math.nan
+            out[name] = float(value) if value is not None else missing
+        return out
+
+    column = frame["proxies"] if "proxies" in frame else pd.Series([None] * len(frame), index=frame.index)
+    return pd.DataFrame([values(text) for text in column], index=frame.index, dtype=float)

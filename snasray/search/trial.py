@@ -13,6 +13,7 @@ import ray
 import torch
 from ray import tune
 
+from snasray import strict_json
 from snasray.cells import Cell
 from snasray.score import ScoreConfig, Scorer, make_scorer
 
@@ -58,6 +59,8 @@ def score_row(scorer: Scorer, cell: Cell, key: str, seed: int) -> dict:
         "status": "ok",
         "error": result.error,
         "matrix": [v for row in canonical.matrix for v in row],
+        "proxy": result.proxy,
+        "proxies": strict_json.dumps(result.proxies, reasons=result.proxy_reasons, sort_keys=True),
     }
 
 

@@ -37,7 +37,7 @@ def test_published_cifar10_cell_edges():
     [
         ("0303 0030 2002", "digits per row"),
         ("0303 0030 2002 02x0", "must be digits"),
-        ("0305 0030 2002 0200", "unknown op id 5"),
+        ("[[0, 12], [0, 0]]", "not an op id 0..9"),
         ("1303 0030 2002 0200", "diagonal"),
         ("0303 0030 2302 0200", "both directions"),
         ("", "empty"),
@@ -136,3 +136,10 @@ def test_parser_fuzz_raises_only_value_error(text):
 def test_parser_fuzz_on_nested_values(value):
     with contextlib.suppress(ValueError):
         Cell.parse(value)
+
+
+def test_an_op_id_beyond_the_builtin_table_is_a_cell_that_a_builtin_space_refuses():
+    from snasray.cells import load_space
+
+    cell = Cell.parse("0305 0030 2002 0200")
+    assert "op ids [5] are not in space snasnet-backward" in load_space("snasnet-backward").violation(cell)

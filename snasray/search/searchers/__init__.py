@@ -1,6 +1,6 @@
 """Searchers, found by name in one registry."""
 
-from snasray.search.searchers import evolution, optuna_search, prune, random_search
+from snasray.search.searchers import evolution, optuna_search, prune, random_search, sweep
 from snasray.search.searchers.base import (
     OBJECTIVES,
     SEARCHERS,
@@ -33,4 +33,5 @@ __all__ = [
     "searcher_names",
     "searcher_options",
     "space_refusal",
+    "sweep",
 ]
