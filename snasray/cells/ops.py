@@ -85,7 +85,7 @@ def op_table(value: object) -> tuple[Op, ...]:
     for item in value:
         if isinstance(item, Op):
             ops.append(item)
-        elif isinstance(item, dict) and set(item) <= _ALL_FIELDS:
+        elif isinstance(item, dict) and {"id", "name", "kind"} <= set(item) <= _ALL_FIELDS:
             ops.append(Op(**item))
         else:
             raise ValueError(f"an op is an Op or a mapping of its fields, got {shown(item)}")

@@ -18,11 +18,20 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from snasray.cli import compact_cmd, export_cmd, report_cmd, score_cmd, search_cmd, space_cmd, train_cmd
+    from snasray.cli import (
+        bench_cmd,
+        compact_cmd,
+        export_cmd,
+        report_cmd,
+        score_cmd,
+        search_cmd,
+        space_cmd,
+        train_cmd,
+    )
 
     parser = _Parser(prog="snasray", description="Neural architecture search for spiking networks on Ray.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module in (space_cmd, score_cmd, search_cmd, train_cmd, report_cmd, compact_cmd, export_cmd):
+    for module in (space_cmd, score_cmd, search_cmd, train_cmd, report_cmd, compact_cmd, export_cmd, bench_cmd):
         module.register(commands)
     return parser
 
