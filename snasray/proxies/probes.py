@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -27,12 +27,13 @@ class SpikeStack:
 class ForwardProbe:
     """The forward passes of a fresh network in training mode over the scoring batches (one stack each), with its
     parameter count, synaptic operations per image and firing rate (spikes per neuron and timestep), both
-    averaged over the batches (`snasray.score.ScoreResult`)."""
+    averaged over the batches, and the firing rate of each LIF layer by module name (`snasray.score.ScoreResult`)."""
 
     stacks: tuple[SpikeStack, ...]
     params: int
     synops: float
     firing_rate: float
+    layer_rates: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

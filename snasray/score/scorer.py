@@ -214,6 +214,7 @@ class Scorer:
         return replace(
             result,
             score=values[chosen],
+            repeat_scores=result.repeat_scores if chosen == DEFAULT_PROXY else (),
             error=reasons.get(chosen),
             proxy=chosen,
             proxies=values,
@@ -264,7 +265,7 @@ class Scorer:
                     layer_rates[name] = layer_rates.get(name, 0.0) + rate / len(batches)
         collector.close()
         params = sum(p.numel() for p in network.parameters())
-        probe = ForwardProbe(tuple(stacks), params, sum(synops) / len(synops), sum(rates) / len(rates))
+        probe = ForwardProbe(tuple(stacks), params, sum(synops) / len(synops), sum(rates) / len(rates), layer_rates)
         values, proxy_reasons = {}, {}
         for name in forward_proxies():
             values[name], reason = get_proxy(name).compute(probe)

@@ -1,0 +1,113 @@
+"""Fitted proxies: a gradient-boosted tree ensemble over the forward proxies and per-layer firing rates.
+
+A model is a JSON file in ``snasray/proxies/models/`` written by ``benchmarks/fit_proxy.py`` (scikit-learn's
+GradientBoostingRegressor, its trees exported as arrays): ``features`` (names, see `forward_features`), ``init``,
+``learning_rate``, ``trees`` (each: feature, threshold, left, right, value per node; a leaf has left = -1) and
+``fitted_on`` (what it was fitted on and how it scored on held-out ids). It predicts a cell's trained test accuracy
+(%); its inputs are those of the scoring settings it was fitted at, so it ranks cells best at those settings.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cache
+from importlib import resources
+
+import numpy as np
+
+from snasray.proxies._registry import register
+from snasray.proxies.kernels import hd, sahd, sahd_spikenas
+from snasray.proxies.probes import ForwardProbe
+
+RATE_PREFIX = "rate:"
+
+
+def forward_features(probe: ForwardProbe) -> dict[str, float]:
+    """The features a fitted proxy reads, from a forward probe (see `features_of`)."""
+    kernels = {"sahd": sahd(probe)[0], "sahd-spikenas": sahd_spikenas(probe)[0], "hd": hd(probe)[0]}
+    return features_of(kernels, probe.params, probe.synops, probe.firing_rate, probe.layer_rates)
+
+
+def features_of(
+    kernels: dict[str, float], params: float, synops: float, firing_rate: float, layer_rates: dict[str, float]
+) -> dict[str, float]:
+    """sahd, sahd-spikenas, hd (from `kernels`), log_params, log_synops, firing_rate, and ``rate:<layer>`` for each
+    LIF layer's firing rate (a layer the network lacks reads 0): from a probe, or from a stored row."""
+    features = {name: float(kernels[name]) for name in ("sahd", "sahd-spikenas", "hd")}
+    features.update(
+        log_params=math.log(max(params, 1)), log_synops=math.log1p(max(synops, 0.0)), firing_rate=float(firing_rate)
+    )
+    features.update({f"{RATE_PREFIX}{name}": float(rate) for name, rate in layer_rates.items()})
+    return features
+
+
+class TreeEnsemble:
+    """A gradient-boosted regression tree ensemble read from its JSON form (see the module)."""
+
+    def __init__(self, data: dict) -> None:
+        self.features: list[str] = list(data["features"])
+        self.init = float(data["init"])
+        self.learning_rate = float(data["learning_rate"])
+        self.trees = [{k: np.asarray(v) for k, v in tree.items()} for tree in data["trees"]]
+        self.fitted_on: dict = data.get("fitted_on", {})
+
+    def predict(self, features: dict[str, float]) -> float:
+        """The prediction for one feature mapping (missing features read 0; a non-finite one gives NaN)."""
+        x = np.array([features.get(name, 0.0) for name in self.features], dtype=float)
+        if not np.isfinite(x).all():
+            return math.nan
+        total = self.init
+        for tree in self.trees:
+            node = 0
+            while tree["left"][node] >= 0:
+                go_left = x[tree["feature"][node]] <= tree["threshold"][node]
+                node = int(tree["left"][node] if go_left else tree["right"][node])
+            total += self.learning_rate * float(tree["value"][node])
+        return total
+
+
+@cache
+def shipped_model(name: str) -> TreeEnsemble:
+    """A model shipped in the package, by file name without ``.json``."""
+    text = (resources.files("snasray.proxies") / "models" / f"{name}.json").read_text()
+    return TreeEnsemble(json.loads(text))
+
+
+@register(
+    "fit-spikenas",
+    "forward",
+    "SpikeNAS-Bench CIFAR-10 accuracy predicted from the forward proxies and per-layer firing rates by boosted trees"
+    " fitted on the even architecture ids (preset spikenas-tiny, cifar10-sample, batch 64 x 2)",
+    "fitted here on SpikeNAS-Bench (Sun et al., 2025); benchmarks/fit_proxy.py; BENCHMARKS.md",
+)
+def fit_spikenas(probe: ForwardProbe) -> tuple[float, str | None]:
+    features = forward_features(probe)
+    value = shipped_model("fit-spikenas").predict(features)
+    if not math.isfinite(value):
+        bad = sorted(name for name, v in features.items() if not math.isfinite(v))
+        return math.nan, f"a feature of the fitted model is not finite ({', '.join(bad) or 'prediction'})"
+    return value, None
+
+
+def export_trees(model, features: list[str], fitted_on: dict) -> dict:
+    """The JSON form of a fitted scikit-learn GradientBoostingRegressor (squared error) over `features`."""
+    trees = []
+    for (estimator,) in model.estimators_:
+        tree = estimator.tree_
+        trees.append(
+            {
+                "feature": tree.feature.tolist(),
+                "threshold": tree.threshold.tolist(),
+                "left": tree.children_left.tolist(),
+                "right": tree.children_right.tolist(),
+                "value": tree.value[:, 0, 0].tolist(),
+            }
+        )
+    return {
+        "features": list(features),
+        "init": float(model.init_.constant_[0][0]),
+        "learning_rate": float(model.learning_rate),
+        "trees": trees,
+        "fitted_on": fitted_on,
+    }
