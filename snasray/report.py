@@ -61,7 +61,7 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None, top_k: 
             "",
             *_settings_section(settings),
             *_counts_section(df, settings),
-            *_best_cells_section(ranked, top_k),
+            *_best_cells_section(ranked, top_k, _op_table(settings)),
             *_top_cells_section(df),
             "## Figures",
             "",
@@ -119,7 +119,17 @@ def _counts_section(df: pd.DataFrame, settings: dict) -> list[str]:
     ]
 
 
-def _best_cells_section(ranked: pd.DataFrame, top_k: int) -> list[str]:
+def _op_table(settings: dict) -> tuple:
+    """The op table of the run's space, to name its ops (the built-in one when the space cannot be read now)."""
+    from snasray.cells import OPS, load_space
+
+    try:
+        return load_space(settings["space"]).op_table
+    except (KeyError, ValueError):
+        return OPS
+
+
+def _best_cells_section(ranked: pd.DataFrame, top_k: int, ops: tuple) -> list[str]:
     lines = ["## Best cells", ""]
     for rank, row in enumerate(ranked.head(top_k).itertuples(index=False), 1):
         lines += [
@@ -129,7 +139,7 @@ def _best_cells_section(ranked: pd.DataFrame, top_k: int) -> list[str]:
             f" {row.params:,} parameters",
             "",
             "```text",
-            draw_cell(Cell.parse(row.key)),
+            draw_cell(Cell.parse(row.key), ops),
             "```",
             "",
         ]

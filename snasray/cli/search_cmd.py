@@ -117,6 +117,8 @@ RESUME_REFUSES = (
     "gram",
     "binning",
     "downsample",
+    "proxy",
+    "record_proxy",
 )
 RESUME_OTHER = ("out", "resume", "top_k", "train_top_k", "train_recipe", "train_epochs")  # not search settings
 
@@ -157,6 +159,8 @@ _SETTING = {
     **{dest: f"score.{dest}" for dest in ("dataset", "preset", "batch_size", "repeat", "timesteps", "table", "layout")},
     **{dest: f"score.{dest}" for dest in ("binning", "downsample")},
     "gram": "score.gram",
+    "proxy": "score.proxy",
+    "record_proxy": "score.proxies",
 }
 
 
@@ -168,6 +172,8 @@ def _as_setting(dest: str, value: object, config) -> object:
         return {**config.searcher_options, "objective": value}
     if dest == "objective":
         return config.searcher_options
+    if dest == "record_proxy":
+        return tuple(sorted(set(value)))
     return value
 
 

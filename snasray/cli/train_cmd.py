@@ -72,12 +72,32 @@ def register(commands) -> None:
     e.set_defaults(run=_evaluate)
 
 
+def _builtin_cell(text: str) -> Cell:
+    """A cell of the built-in op table, the only one training builds. Raises UserError for another."""
+    from snasray.cells import OPS
+
+    cell = cell_arg(text)
+    unknown = sorted({op for *_, op in cell.edges() if op >= len(OPS)})
+    if unknown:
+        raise UserError(
+            f"op ids {unknown} of cell {cell} are not built-in ops (0..{len(OPS) - 1}); training builds those only"
+        )
+    return cell
+
+
 def _search_defaults(run_dir: Path) -> dict:
+    from snasray.cells import load_space
     from snasray.search import load_run
 
     if not (run_dir / "_run.json").is_file():
         return {}
     _run_id, config = load_run(run_dir)
+    space = user_input(lambda: load_space(config.space))
+    if space.own_ops:
+        raise UserError(
+            f"{run_dir}: its space {space.name} defines its own ops; training builds networks of the built-in ops"
+            " only, so cells of such a space cannot be trained yet"
+        )
     score = config.score
     return {
         "dataset": score.dataset,
@@ -139,7 +159,7 @@ def _train(args) -> int:
     else:
         if args.top_k is not None:
             raise UserError("--top-k goes with --run; with --cell every given cell is trained")
-        cells = [str(cell_arg(text)) for text in args.cell]
+        cells = [str(_builtin_cell(text)) for text in args.cell]
         defaults = {}
         out = Path(args.out or "runs/train")
     config = _config(args, defaults)

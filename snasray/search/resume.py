@@ -28,6 +28,8 @@ REFUSED = (
     "score.gram",
     "score.binning",
     "score.downsample",
+    "score.proxy",
+    "score.proxies",
 )
 TAKEN = (
     "budget",
