@@ -17,7 +17,7 @@ from snasray import analysis
 from snasray.cli import main
 from snasray.generations import GENERATIONS_DIR, SCORES_LINK, score_part_files
 from snasray.search import SCORE_SCHEMA, ScoreStore
-from snasray.search.store import compact_run
+from snasray.search.store import SCHEMA_VERSION, compact_run
 
 STEPS = ["cleaned", "written", "linked", "switched", "absorbed", "retired"]
 SETTINGS = ("budget", "workers", "cells_per_trial", "cpus_per_worker", "gpus_per_worker")
@@ -79,8 +79,8 @@ def test_merged_file_carries_the_columns_of_every_version(tmp_path):
     run = make_run(tmp_path / "run", legacy=True)
     compact_run(run)
     plain = pd.read_parquet(run)
-    assert {"attempt", "spikes_per_image", "layer_neurons"} <= set(plain.columns)
-    assert sorted(plain["schema_version"].unique()) == [1, 2]
+    assert {"attempt", "spikes_per_image", "layer_neurons", "proxy", "proxies"} <= set(plain.columns)
+    assert sorted(plain["schema_version"].unique()) == [1, SCHEMA_VERSION]
     assert plain.loc[plain["schema_version"] == 1, "attempt"].isna().all()  # as written; readers count it attempt 1
 
 
