@@ -20,24 +20,21 @@ from scipy import stats
 from sklearn.ensemble import GradientBoostingRegressor
 
 from snasray.bench import read_spikenas
-from snasray.proxies.fitted import export_trees, features_of
+from snasray.proxies.fitted import RATE_PREFIX, export_trees, row_features
 from snasray.search.runner import load_run
-from snasray.search.store import ScoreStore, proxy_columns
+from snasray.search.store import ScoreStore
 
 SETTINGS = {"n_estimators": 300, "max_depth": 3, "learning_rate": 0.05, "subsample": 0.8, "random_state": 0}
 
 
 def feature_table(run: Path) -> pd.DataFrame:
-    """One row of `features_of` per scored key of the run (ok rows with every kernel finite)."""
+    """One row of features (`row_features`) per scored key of the run; a layer a network lacks reads 0."""
     rows = ScoreStore(run).current()
     rows = rows[rows["status"] == "ok"].reset_index(drop=True)
-    kernels = proxy_columns(rows)
-    found = []
-    for i, row in rows.iterrows():
-        rates = json.loads(row["layer_rates"])
-        found.append(features_of(kernels.loc[i], row["params"], row["synops"], row["firing_rate"], rates))
-    table = pd.DataFrame(found).fillna(0.0)
-    table.index = rows["key"]
+    features = row_features(rows)
+    table = pd.DataFrame([f or {} for f in features], index=rows["key"])
+    rates = [c for c in table.columns if c.startswith(RATE_PREFIX)]
+    table[rates] = table[rates].fillna(0.0)
     return table[np.isfinite(table).all(axis=1)]
 
 

@@ -13,14 +13,17 @@ import pandas as pd
 from scipy import stats
 
 from snasray.cells import Cell, SearchSpace
+from snasray.proxies.fitted import with_fitted
 from snasray.search.store import proxy_columns
 
 
 def join_proxies(table: pd.DataFrame, scores: pd.DataFrame, space: SearchSpace) -> pd.DataFrame:
     """One row per architecture id of `table` (`read_spikenas`) whose key `scores` holds (a score store's current
-    rows), with one column per recorded proxy, ``params`` (of the pruned cell) and ``convs`` (spiking convolutions
+    rows), with one column per recorded proxy (and the fitted proxies, predicted from the rows where not recorded:
+    `snasray.proxies.fitted.with_fitted`), ``params`` (of the pruned cell) and ``convs`` (spiking convolutions
     of the pruned cell). Ids sharing a key share its proxy values."""
-    values = proxy_columns(scores)
+    scores = scores.reset_index(drop=True)
+    values = with_fitted(proxy_columns(scores), scores)
     values["key"] = scores["key"].to_numpy()
     values = values.drop_duplicates("key", keep="last").set_index("key")
     joined = table.join(values, on="key", how="inner")

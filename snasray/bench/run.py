@@ -9,9 +9,9 @@ from snasray.bench.correlation import join_proxies
 from snasray.bench.report import BenchReport, write_bench_report
 from snasray.bench.spikenas import SPIKENAS_SPACE, read_spikenas
 from snasray.cells import count_space, load_space
+from snasray.proxies import PROXIES
 from snasray.score import ScoreConfig
 from snasray.search.runner import SearchConfig, run_search
-from snasray.search.store import proxy_columns
 
 DEFAULT_SCORE = ScoreConfig(preset="spikenas-tiny")
 REPORT_PREFIX = "_bench-"
@@ -60,7 +60,7 @@ def run_spikenas_bench(
     outcome = run_search(config, run_dir, resume=resume, address=address, progress=progress)
     scores = outcome.table
     frame = join_proxies(table, scores, space)
-    proxies = [c for c in proxy_columns(scores).columns if frame[c].notna().any()]
+    proxies = [c for c in frame.columns if c in PROXIES and frame[c].notna().any()]
     complete = scores["key"].nunique() >= total
     chosen = search_proxies if search_proxies is not None else list(dict.fromkeys([score.proxy, "params"]))
     run_dir = Path(run_dir)

@@ -67,6 +67,46 @@ class TreeEnsemble:
         return total
 
 
+def row_features(rows) -> list[dict[str, float] | None]:
+    """`features_of` for each row of a score store (its ``proxies``, ``params``, ``synops``, ``firing_rate`` and
+    ``layer_rates``), in the rows' order; None for a row without them (an error, a dead cell, a row written before
+    proxies were recorded). So a fitted proxy's value for a stored cell needs no new scoring (`fitted_values`)."""
+    from snasray.search.store import proxy_columns
+
+    kernels = proxy_columns(rows)
+    found: list[dict[str, float] | None] = []
+    for index, row in rows.iterrows():
+        rates = row.get("layer_rates")
+        names = ("sahd", "sahd-spikenas", "hd")
+        if not isinstance(rates, str) or not set(names) <= set(kernels.columns):
+            found.append(None)
+            continue
+        found.append(
+            features_of(kernels.loc[index], row["params"], row["synops"], row["firing_rate"], json.loads(rates))
+        )
+    return found
+
+
+def fitted_values(rows, name: str = "fit-spikenas") -> list[float]:
+    """The shipped model `name`'s value for each stored row (NaN where a feature is missing or not finite): what
+    the proxy gives when the cell is scored with it, at the same scoring settings."""
+    model = shipped_model(name)
+    return [model.predict(features) if features else math.nan for features in row_features(rows)]
+
+
+FITTED = ("fit-spikenas",)  # the registered fitted proxies, each a shipped model of that name
+
+
+def with_fitted(values, rows):
+    """`values` (`proxy_columns` of `rows`) with every fitted proxy's missing values predicted from the rows'
+    features (`fitted_values`): rows scored before a model existed, or with another proxy, get its value."""
+    values = values.copy()
+    for name in FITTED:
+        predicted = fitted_values(rows, name)
+        values[name] = values[name].fillna(dict(enumerate(predicted))) if name in values else predicted
+    return values
+
+
 @cache
 def shipped_model(name: str) -> TreeEnsemble:
     """A model shipped in the package, by file name without ``.json``."""
