@@ -87,9 +87,9 @@ def _markdown(frame, columns, corr, top, search, title, notes) -> str:
         "",
     ]
     main = corr[corr["subset"].isin(["all", "learns", "learns, odd ids"])].copy()
-    main["tau (95% CI)"] = [f"{r.tau:.3f} ({r.tau_low:.3f}-{r.tau_high:.3f})" for r in main.itertuples()]
-    main["rho (95% CI)"] = [f"{r.rho:.3f} ({r.rho_low:.3f}-{r.rho_high:.3f})" for r in main.itertuples()]
-    lines += markdown_table(main[["proxy", "subset", "n", "tau (95% CI)", "rho (95% CI)"]])
+    main["tau [95% CI]"] = [f"{r.tau:.3f} [{r.tau_low:.3f}, {r.tau_high:.3f}]" for r in main.itertuples()]
+    main["rho [95% CI]"] = [f"{r.rho:.3f} [{r.rho_low:.3f}, {r.rho_high:.3f}]" for r in main.itertuples()]
+    lines += markdown_table(main[["proxy", "subset", "n", "tau [95% CI]", "rho [95% CI]"]])
     lines += ["", "## Kendall tau within groups of equal conv count (ids that learn)", ""]
     grouped = corr[corr["subset"].str.startswith("convs=")]
     if len(grouped):
@@ -105,11 +105,11 @@ def _markdown(frame, columns, corr, top, search, title, notes) -> str:
             "",
             "## Search on the table",
             "",
-            "Test accuracy (%) of the best-scored key after n evaluations: median (min-max) over seeds; the oracle is"
+            "Test accuracy (%) of the best-scored key after n evaluations: median [min, max] over seeds; the oracle is"
             " the table's best key. Percentile: the pick's rank among all keys (100 = best).",
             "",
         ]
-        summary["pick"] = [f"{r.median:.2f} ({r.low:.2f}-{r.high:.2f})" for r in summary.itertuples()]
+        summary["pick"] = [f"{r.median:.2f} [{r.low:.2f}, {r.high:.2f}]" for r in summary.itertuples()]
         wide = summary.pivot(index=["searcher", "proxy"], columns="budget", values="pick")
         wide.columns = [f"n={b}" for b in wide.columns]
         lines += markdown_table(wide.reset_index())

@@ -67,6 +67,9 @@ def search_quality(
     table (100 = the best key). `keys` has a row per canonical key (`key_accuracy`): test_accuracy and the proxies.
     `on_run(searcher, proxy, seed)` is called after each run (progress). An "oracle" row per budget gives the
     best key's accuracy."""
+    missing = [proxy for proxy in proxies if proxy not in keys]
+    if missing:
+        raise ValueError(f"the table has no values of proxy {missing[0]}: score the sweep with it to search by it")
     accuracy = keys["test_accuracy"]
     percentile = accuracy.rank(pct=True) * 100
     rows = []

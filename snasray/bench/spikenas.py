@@ -13,7 +13,7 @@ A checkout of the benchmark holds ``data/<set>/<id>/train_process.txt``: lines `
 
 from __future__ import annotations
 
-import re
+import math
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +29,8 @@ SPIKENAS_SPACE = "spikenas-bench"
 SPIKENAS_SETS = {"cifar10": "CIFAR10", "cifar100": "CIFAR100", "tinyimagenet": "TinyImagenet"}
 RECORD = "train_process.txt"
 MAX_RECORD_BYTES = 1 << 20
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+MAX_LINE_CHARS = 100_000
+_LABELS = ("architecture id", "model parameters", "test accuracy", "test top1", "firing rate of layers", "Elapsed time")
 
 
 def spikenas_cell(arch_id: int) -> Cell:
@@ -52,43 +53,83 @@ def spikenas_id(cell: Cell | str) -> int:
     return int(sum(int(a[i, j]) * 5**k for k, (i, j) in enumerate(EDGE_ORDER)))
 
 
-def read_record(text: str, source: str) -> dict:
+def read_record(text: str) -> dict:
     """One ``train_process.txt`` as a row: id, bench_params, final and best validation accuracy, test accuracy (%),
-    epochs, layer firing rates and training seconds. Raises ValueError naming `source` for a malformed record."""
+    epochs, layer firing rates and training seconds. Raises ValueError for a malformed record or an accuracy outside
+    0..100. Reads line by line (no backtracking pattern: a crafted line costs linear time)."""
+    fields: dict[str, str] = {}
+    header: list[str] | None = None
+    epochs: list[list[float]] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if len(line) > MAX_LINE_CHARS:
+            raise ValueError(f"a line of {len(line):,} characters (at most {MAX_LINE_CHARS:,})")
+        label, colon, value = line.partition(":")
+        if colon and label.strip() in _LABELS:
+            fields.setdefault(label.strip(), value.strip())
+        elif line.startswith("epoch"):
+            header = [c.strip() for c in line.split(",")]
+        elif header and line and line[0] in "0123456789":
+            parts = line.split(",")
+            if len(parts) == len(header):
+                epochs.append([_number(p) for p in parts])
 
-    def field(pattern: str, required: bool = True) -> str | None:
-        found = re.search(pattern, text, flags=re.MULTILINE)
-        if found is None and required:
-            raise ValueError(f"{source}: no line matching {pattern!r}")
-        return found.group(1) if found else None
+    def field(*labels: str) -> str:
+        for label in labels:
+            if label in fields:
+                return fields[label]
+        raise ValueError(f"no {shown(labels[0] + ':')} line")
 
-    header = field(r"^(epoch\s*,.*)$")
-    columns = [c.strip() for c in header.split(",")]
-    if "val_acc" not in columns:
-        raise ValueError(f"{source}: the epoch header names no val_acc column")
-    width = len(columns)
-    line = rf"^\s*{_NUMBER}(?:\s*,\s*{_NUMBER}){{{width - 1}}}\s*$"
-    epochs = [[float(v) for v in m.group(0).split(",")] for m in re.finditer(line, text, re.M)]
+    if header is None or "val_acc" not in header:
+        raise ValueError("no epoch header naming a val_acc column")
     if not epochs:
-        raise ValueError(f"{source}: no epoch lines ({header.strip()})")
-    val = [e[columns.index("val_acc")] for e in epochs]
-    rates = field(r"^firing rate of layers:\s*(.*)$", required=False)
-    elapsed = field(r"^Elapsed time:\s*(.*)$", required=False)
+        raise ValueError(f"no epoch lines of {len(header)} numbers")
+    val = [e[header.index("val_acc")] for e in epochs]
+    test = _number(field("test accuracy", "test top1").split(",")[0])
+    for name, value in (("test accuracy", test), ("validation accuracy", max(val)), ("validation accuracy", min(val))):
+        if not 0 <= value <= 100:
+            raise ValueError(f"{name} {shown(value)} is not a percentage 0..100")
+    rates = fields.get("firing rate of layers")
+    elapsed = fields.get("Elapsed time")
     return {
-        "id": int(field(r"^architecture id:\s*(\d+)\s*$")),
-        "bench_params": int(field(r"^model parameters:\s*(\d+)\s*$")),
-        "test_accuracy": float(field(rf"^test (?:accuracy|top1):\s*({_NUMBER})")),
+        "id": _integer(field("architecture id")),
+        "bench_params": _integer(field("model parameters")),
+        "test_accuracy": test,
         "final_val_accuracy": val[-1],
         "best_val_accuracy": max(val),
         "epochs": len(epochs),
-        "layer_firing_rates": rates.strip() if rates else None,
+        "layer_firing_rates": rates,
         "train_seconds": _seconds(elapsed) if elapsed else np.nan,
     }
 
 
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{shown(text.strip())} is not a number") from None
+    if not np.isfinite(value):
+        raise ValueError(f"{shown(text.strip())} is not a finite number")
+    return value
+
+
+def _integer(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        raise ValueError(f"{shown(text)} is not a count")
+    return int(text)
+
+
 def _seconds(text: str) -> float:
-    parts = dict((unit, float(v)) for v, unit in re.findall(rf"({_NUMBER})\s*(hour|minute|second)", text))
-    return parts.get("hour", 0) * 3600 + parts.get("minute", 0) * 60 + parts.get("second", 0)
+    """Seconds of an 'Elapsed time' such as 1.0hour38.0minute45.9second (NaN when unreadable)."""
+    total, rest = 0.0, text.replace(" ", "")
+    for unit, scale in (("hour", 3600), ("minute", 60), ("second", 1)):
+        if unit in rest:
+            number, _, rest = rest.partition(unit)
+            try:
+                total += float(number) * scale
+            except ValueError:
+                return math.nan
+    return total
 
 
 def read_spikenas(checkout: str | Path, dataset: str = "cifar10") -> pd.DataFrame:
@@ -100,7 +141,9 @@ def read_spikenas(checkout: str | Path, dataset: str = "cifar10") -> pd.DataFram
     Raises UserError (one line) for an unknown data set, a folder that is no checkout, or a record that cannot be
     read.
     """
-    if dataset not in SPIKENAS_SETS:
+    if not isinstance(checkout, (str, Path)):
+        raise UserError(f"a SpikeNAS-Bench checkout is a folder path, got {type(checkout).__name__}")
+    if not isinstance(dataset, str) or dataset not in SPIKENAS_SETS:
         raise UserError(f"unknown SpikeNAS-Bench data set {shown(dataset)}; sets are {', '.join(SPIKENAS_SETS)}")
     folder = Path(checkout) / "data" / SPIKENAS_SETS[dataset]
     if not folder.is_dir():
@@ -111,14 +154,18 @@ def read_spikenas(checkout: str | Path, dataset: str = "cifar10") -> pd.DataFram
     rows = []
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         record = entry / RECORD
-        if not entry.is_dir() or not entry.name.isdigit() or not record.is_file():
-            continue
+        canonical = entry.name.isascii() and entry.name.isdigit() and str(int(entry.name)) == entry.name
+        if not entry.is_dir() or not canonical or not record.is_file():
+            continue  # only folders named as the benchmark names ids (no 011, no other digits) hold records
         try:
             if record.stat().st_size > MAX_RECORD_BYTES:
-                raise ValueError(f"{record}: over {MAX_RECORD_BYTES:,} bytes")
-            row = read_record(record.read_text(encoding="utf-8", errors="strict"), str(record))
+                raise ValueError(f"over {MAX_RECORD_BYTES:,} bytes")
+            row = read_record(record.read_text(encoding="utf-8", errors="strict"))
         except (OSError, UnicodeDecodeError, ValueError) as err:
-            raise UserError(f"cannot read {shown(str(record))}: {err}") from None
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            if isinstance(err, UnicodeDecodeError):
+                reason = "not UTF-8 text"
+            raise UserError(f"cannot read {shown(str(record))}: {reason}") from None
         folder_id = int(entry.name)
         if not 0 <= folder_id < N_IDS:
             raise UserError(f"{shown(str(record))}: folder {shown(entry.name)} is no architecture id 0..{N_IDS - 1}")

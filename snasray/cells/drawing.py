@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from snasray.cells.cell import Cell
+from snasray.cells.cell import Cell, reachability
 from snasray.cells.ops import OPS, Op, op_by_id
 
 
@@ -31,6 +31,8 @@ def draw_cell(cell: Cell, ops: tuple[Op, ...] = OPS) -> str:
     lines += [f"  {node_label(i, n):>3} --{name(op)}--> {node_label(j, n)}" for i, j, op in forward]
     lines.append(f"backward edges ({len(backward)}), node at t feeds node at t+1:")
     lines += [f"  {node_label(i, n):>3} ~~{name(op)}~~> {node_label(j, n)} (t+1)" for i, j, op in backward]
-    if not cell.has_input_output_edge:
-        lines.append("warning: no direct input -> output edge; the paper's spaces reject this cell")
+    if not reachability(cell.array()[None])[0, 0, n - 1]:
+        lines.append("note: no path from the cell input to its output; the cell scores -inf")
+    elif not cell.has_input_output_edge:
+        lines.append("note: no direct input -> output edge, which SNASNet's spaces require")
     return "\n".join(lines)

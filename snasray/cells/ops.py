@@ -14,6 +14,7 @@ from snasray.limits import shown
 
 KINDS = ("zero", "identity", "spike_conv", "avgpool", "maxpool")
 MAX_OP_ID = 9  # a cell writes each op id as one digit
+MAX_OP_NAME = 40
 _OP_FIELDS = {"kind", "kernel", "threshold", "tau"}  # what a space file sets
 _ALL_FIELDS = {"id", "name", "description", *_OP_FIELDS}
 
@@ -81,6 +82,8 @@ def op_table(value: object) -> tuple[Op, ...]:
         return OPS
     if not isinstance(value, (list, tuple)):
         raise ValueError(f"an op table is a list of ops, got {type(value).__name__}")
+    if len(value) > MAX_OP_ID + 1:
+        raise ValueError(f"an op table has 2..{MAX_OP_ID + 1} ops, got {len(value)}")
     ops = []
     for item in value:
         if isinstance(item, Op):
@@ -95,34 +98,58 @@ def op_table(value: object) -> tuple[Op, ...]:
 
 
 def check_table(table: tuple[Op, ...]) -> None:
-    """Raises ValueError unless ids run 0..k-1 (k <= 10), op 0 is the only zero op, names are unique, and every
-    kind, kernel, threshold and tau is valid (a pool or spike_conv has an odd kernel of 1..7; threshold > 0;
-    tau >= 1, both finite)."""
+    """Raises ValueError unless ids run 0..k-1 (k <= 10), op 0 is the only zero op, names are unique ASCII words of
+    1..MAX_OP_NAME characters, and every kind, kernel, threshold and tau is valid (a pool or spike_conv has an odd
+    integer kernel of 1..7, other ops none; threshold > 0; tau >= 1, both finite numbers)."""
     if not 2 <= len(table) <= MAX_OP_ID + 1:
         raise ValueError(f"an op table has 2..{MAX_OP_ID + 1} ops, got {len(table)}")
+    for op in table:
+        check_op_name(op.name)
     names = [op.name for op in table]
     if len(set(names)) < len(names):
         raise ValueError(f"op names must be unique, got {shown(names)}")
     for index, op in enumerate(table):
-        if op.id != index:
+        if isinstance(op.id, bool) or op.id != index:
             raise ValueError(f"op {shown(op.name)} has id {shown(op.id)}; ids run 0..{len(table) - 1} in order")
-        if op.kind not in KINDS:
+        if not isinstance(op.kind, str) or op.kind not in KINDS:
             raise ValueError(f"op {shown(op.name)}: unknown kind {shown(op.kind)}; kinds are {', '.join(KINDS)}")
         if (op.kind == "zero") != (index == 0):
             raise ValueError("op 0, and only op 0, is the zero op (no edge)")
         sized = op.kind in ("spike_conv", "avgpool", "maxpool")
-        if sized and (isinstance(op.kernel, bool) or op.kernel not in (1, 3, 5, 7)):
+        integer = isinstance(op.kernel, int) and not isinstance(op.kernel, bool)
+        if sized and (not integer or op.kernel not in (1, 3, 5, 7)):
             raise ValueError(f"op {shown(op.name)}: kernel must be 1, 3, 5 or 7, got {shown(op.kernel)}")
+        if not sized and not (integer and op.kernel == 0):
+            raise ValueError(f"op {shown(op.name)}: only a spike_conv or a pool has a kernel")
         for field, low in (("threshold", 0.0), ("tau", 1.0)):
             value = getattr(op, field)
             if value is None:
                 continue
             if op.kind != "spike_conv":
                 raise ValueError(f"op {shown(op.name)}: only a spike_conv has a {field}")
-            bad = isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
-            if bad or value < low or (field == "threshold" and value == 0):
-                bound = "> 0" if field == "threshold" else ">= 1"
-                raise ValueError(f"op {shown(op.name)}: {field} must be a finite number {bound}, got {shown(value)}")
+            _check_setting(op.name, field, value, low)
+
+
+def check_op_name(name: object) -> None:
+    """Raises ValueError unless `name` is 1..MAX_OP_NAME ASCII letters, digits, '_' or '-'."""
+    ok = isinstance(name, str) and 0 < len(name) <= MAX_OP_NAME and name.isascii()
+    if not ok or not name.replace("_", "").replace("-", "").isalnum():
+        raise ValueError(f"op name {shown(name)} must be 1..{MAX_OP_NAME} letters, digits, '_' or '-'")
+
+
+def _check_setting(name: str, field: str, value: object, low: float) -> None:
+    bound = "> 0" if field == "threshold" else ">= 1"
+    if isinstance(value, str):
+        raise ValueError(
+            f"op {shown(name)}: {field} must be a number {bound}, got the text {shown(value)}"
+            " (YAML reads 5e-1 as text: write 0.5)"
+        )
+    try:
+        number = float(value) if not isinstance(value, bool) and isinstance(value, (int, float)) else math.nan
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number) or number < low or (field == "threshold" and number == 0):
+        raise ValueError(f"op {shown(name)}: {field} must be a finite number {bound}, got {shown(value)}")
 
 
 def op_table_from_spec(spec: dict) -> tuple[Op, ...]:
@@ -133,8 +160,7 @@ def op_table_from_spec(spec: dict) -> tuple[Op, ...]:
     """
     ops = []
     for index, (name, fields) in enumerate(spec.items()):
-        if not isinstance(name, str) or not name or not name.replace("_", "").replace("-", "").isalnum():
-            raise ValueError(f"op name {shown(name)} must be letters, digits, '_' or '-'")
+        check_op_name(name)
         if not isinstance(fields, dict):
             raise ValueError(f"op {shown(name)} must be a mapping of {', '.join(sorted(_OP_FIELDS))}")
         unknown = sorted(str(k) for k in set(fields) - _OP_FIELDS)
@@ -155,4 +181,6 @@ def _describe(kind: object, kernel: object, fields: dict) -> str:
     if kind == "spike_conv":
         lif = ", ".join(f"{k} {fields[k]}" for k in ("threshold", "tau") if k in fields)
         return f"BN(Conv{kernel}x{kernel}(LIF(x){'; ' + lif if lif else ''}))"
+    if not isinstance(kind, str):
+        return ""
     return {"zero": "no edge", "identity": "x"}.get(kind, f"{kind}({kernel}, stride 1)(x)")

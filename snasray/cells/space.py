@@ -154,6 +154,19 @@ class _SpaceLoader(yaml.SafeLoader):
         super().__init__(stream)
         self._depth = 0
 
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key: the mapping's own construction refuses it
+                continue
+            if duplicate:
+                raise _Refused(f"the key {shown(key)} appears twice in one mapping")
+        return super().construct_mapping(node, deep)
+
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             raise _Refused("YAML aliases (*name) are not allowed in a space file")

@@ -23,10 +23,15 @@ def register(commands) -> None:
     s.add_argument("--data", required=True, help="a SpikeNAS-Bench checkout (git clone of tju-sun-lab/SpikeNAS-Bench)")
     s.add_argument("--set", default="cifar10", help="trained table to report on: cifar10, cifar100 or tinyimagenet")
     s.add_argument("--out", required=True, help="run directory of the sweep (created, or continued with --resume)")
-    s.add_argument("--resume", action="store_true", help="continue the sweep in --out and report again")
+    s.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the sweep in --out with its own settings (a larger --budget, --workers and --set are taken)"
+        " and report again",
+    )
     s.add_argument("--budget", type=int, help="canonical keys to score (default: all 8,765)")
     add_score_options(s, preset_default="spikenas-tiny")
-    s.add_argument("--seed", type=int, default=0, help="seeds the sweep's order, the networks and the batches")
+    s.add_argument("--seed", type=int, help="seeds the sweep's order, the networks and the batches (default 0)")
     s.add_argument("--workers", type=int, help="concurrent scoring workers (default: one per CPU)")
     s.add_argument("--address", help="Ray cluster address ('auto' for the cluster this machine belongs to)")
     s.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamplings for the 95%% intervals")
@@ -45,7 +50,8 @@ def _spikenas(args) -> int:
     from snasray.proxies import get_proxy
 
     check_local_out(args.out)
-    user_input(lambda: check_seed(args.seed))
+    if args.seed is not None:
+        user_input(lambda: check_seed(args.seed))
     user_input(lambda: check_count("--bootstrap", args.bootstrap, 0, 100_000))
     user_input(lambda: check_count("--search-seeds", args.search_seeds, 1, 10_000))
     if args.budget is not None:
@@ -58,10 +64,11 @@ def _spikenas(args) -> int:
             Path(args.data),
             Path(args.out),
             args.set,
-            score,
+            None if args.resume else score,
             budget=args.budget,
             seed=args.seed,
             resume=args.resume,
+            score_overrides=_written(score) if args.resume else None,
             workers=args.workers,
             address=args.address,
             bootstrap=args.bootstrap,
@@ -70,11 +77,26 @@ def _spikenas(args) -> int:
             on_step=lambda text: print(f"bench: {text}", flush=True),
         )
     )
+    if not outcome.finished:
+        print(f"\nbench stopped early ({outcome.scored:,} of {outcome.space_keys:,} keys scored); continue it with:")
+        print(f"  snasray bench spikenas --data {args.data} --out {args.out} --resume")
+        return 130
     corr = outcome.report.correlations
     learns = corr[corr["subset"] == "learns"].sort_values("tau", ascending=False)
     print(f"\nSpikeNAS-Bench {args.set}: {outcome.scored:,} of {outcome.space_keys:,} keys scored")
-    print(" proxy                 tau (ids that learn)   rho")
+    print(" proxy                tau (ids that learn, 95% CI)  rho")
     for row in learns.itertuples():
-        print(f" {row.proxy:<20} {row.tau:>7.3f} ({row.tau_low:.3f}-{row.tau_high:.3f})  {row.rho:>6.3f}")
+        print(f" {row.proxy:<20} {row.tau:>7.3f} [{row.tau_low:.3f}, {row.tau_high:.3f}]  {row.rho:>6.3f}")
     print(f"\nreport: {outcome.report.markdown}")
     return 0
+
+
+def _written(score) -> dict:
+    """The score settings that differ from the command's defaults: those a resume must check against the run."""
+    from dataclasses import asdict
+
+    from snasray.cli import build_parser
+
+    defaults = build_parser().parse_args(["bench", "spikenas", "--data", ".", "--out", "."])
+    base = asdict(score_config_from(defaults))
+    return {name: value for name, value in asdict(score).items() if value != base[name]}

@@ -33,7 +33,7 @@ def add_score_options(parser, preset_default: str = "tiny") -> None:
         "--proxy",
         default="sahd",
         help="the training-free proxy that is the score (searchers maximise it): sahd (SNASNet's, the default),"
-        " sahd-spikenas, hd, params, synops, firing_rate, grad_norm, snip, synflow, jacob_cov (see README)",
+        " sahd-spikenas, hd, params, synops, firing_rate, fit-spikenas, grad_norm, snip, synflow, jacob_cov (README)",
     )
     parser.add_argument(
         "--record-proxy",
@@ -118,7 +118,7 @@ def _score(args) -> int:
     seed = user_input(lambda: check_seed(args.seed))
     space = space_arg(args.space)
     cell = cell_arg(args.cell, space)
-    config = replace(score_config_from(args), ops=space.op_table)
+    config = user_input(lambda: replace(score_config_from(args), ops=space.op_table))
     check_device(config.device)
     scorer = user_input(lambda: make_scorer(config))
     result = user_input(lambda: scorer.score(cell, seed))

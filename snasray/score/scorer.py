@@ -71,6 +71,11 @@ class ScoreConfig:
         if isinstance(self.proxies, str) or not isinstance(self.proxies, (list, tuple)):
             raise ValueError(f"proxies must be a list of proxy names, got {type(self.proxies).__name__}")
         object.__setattr__(self, "proxies", tuple(sorted({get_proxy(name).name for name in self.proxies})))
+        if self.table and (self.ops or self.proxy != DEFAULT_PROXY or self.proxies):
+            raise ValueError(
+                "a score table holds the sahd scores of cells of the built-in ops: score without --table to use"
+                " another proxy, recorded proxies or a space's own ops"
+            )
         check_count("batch_size", self.batch_size, 2, MAX_BATCH)  # the kernel compares samples
         check_count("repeat", self.repeat, 1, MAX_REPEAT)
         if self.timesteps is not None:
@@ -189,6 +194,7 @@ class Scorer:
         Raises ValueError for a seed outside 0..MAX_SEED."""
         start = time.perf_counter()
         check_seed(seed)
+        cell = Cell.parse(cell)
         key = cell.canonical_key()
         canonical = Cell.parse(key)
         if not reachability(canonical.array()[None])[0, 0, -1]:

@@ -15,7 +15,7 @@ from snasray import strict_json
 from snasray.cells import load_space
 from snasray.data import with_absolute_location
 from snasray.devices import check_search_devices, require_search_devices
-from snasray.errors import RunExists, RunNotFound, StoreWriteFailed, UserError
+from snasray.errors import ResumeMismatch, RunExists, RunNotFound, StoreWriteFailed, UserError
 from snasray.rundir import RUN_FILE, check_new_run_dir, damaged_run_file, io_error, read_run_json, run_lock
 from snasray.score import ScoreConfig, Scorer, make_scorer
 from snasray.score.table import table_path
@@ -196,8 +196,11 @@ def run_search(
         stored = read_run_file(Path(run_dir))
         run_id = stored["run_id"]
         config = resume_config(stored["config"], config or stored["config"], run_dir)
+        _check_space_ops(config, run_dir)
     elif config is None:
         raise ValueError("a new search needs its settings (a SearchConfig); only a resume may pass None")
+    else:  # the run file keeps the space's own op table, so that a resume sees whether the space file changed
+        config = replace(config, score=replace(config.score, ops=load_space(config.space).op_table))
     run_dir = Path(run_dir).resolve()
     check_search_devices(config.score.device, config.gpus_per_worker, address)
     score = _worker_score_config(config)
@@ -217,6 +220,18 @@ def run_search(
             outcome = _search(config, score, searcher, run_dir, run_id, workers, round_size, progress)
         _compact_after_search(run_dir)  # still under the lock, after the last write
         return outcome
+
+
+def _check_space_ops(config: SearchConfig, run_dir: str | Path) -> None:
+    """Refuse a resume whose space file now defines other ops than the run was scored with."""
+    space = load_space(config.space)
+    if space.op_table != config.score.op_table:
+        ops = ("score.ops", (_op_names(config.score.op_table), _op_names(space.op_table)))
+        raise ResumeMismatch(run_dir, dict([ops]))
+
+
+def _op_names(table) -> str:
+    return ", ".join(f"{op.name}:{op.kind}:{op.kernel}:{op.threshold}:{op.tau}" for op in table)
 
 
 def _compact_after_search(run_dir: Path) -> None:

@@ -42,9 +42,47 @@ def test_a_partial_sweep_scores_writes_a_report_and_resumes(small_checkout, tmp_
     assert (run / "_bench-cifar10" / "scatter.png").stat().st_size > 1000
     again = bench(*common, "--budget", "6")
     assert again.returncode == 2 and again.stderr.count("\n") == 1 and "resume" in again.stderr
-    more = bench(*common, "--budget", "9", "--resume")
+    more = bench("--data", str(small_checkout), "--out", str(run), "--budget", "9", "--resume")  # its own settings
     assert more.returncode == 0, more.stderr
     assert len(pd.read_parquet(run)) == 9 and "9 of 8,765 keys scored" in more.stdout
+    other = bench("--data", str(small_checkout), "--out", str(run), "--resume", "--preset", "small")
+    assert other.returncode == 2 and "score.preset 'tiny' -> 'small'" in other.stderr
+
+
+def test_ctrl_c_stops_the_sweep_with_a_resume_hint_and_no_report(small_checkout, tmp_path):
+    import signal
+    import time
+
+    run = tmp_path / "run"
+    args = [
+        "--data",
+        str(small_checkout),
+        "--out",
+        str(run),
+        "--dataset",
+        "digits",
+        "--preset",
+        "tiny",
+        "--batch-size",
+        "16",
+        "--budget",
+        "400",
+        "--workers",
+        "1",
+    ]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "snasray", "bench", "spikenas", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 240
+    while time.time() < deadline and not list(run.glob("_store/*/scores-*.parquet")):
+        time.sleep(1)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=240)
+    assert process.returncode == 130, err
+    assert "--resume" in out + err and not (run / "_bench-cifar10").exists()
 
 
 @pytest.mark.parametrize(

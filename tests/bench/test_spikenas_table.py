@@ -76,3 +76,27 @@ def test_unknown_sets_and_empty_folders_are_refused(tmp_path):
     (tmp_path / "data/CIFAR10").mkdir(parents=True)
     with pytest.raises(UserError, match="holds no train_process.txt records"):
         read_spikenas(tmp_path)
+
+
+def test_folders_not_named_as_ids_are_skipped_and_duplicates_cannot_arise(tmp_path):
+    root = write_checkout(tmp_path, [11, 3])
+    for name in ("011", "٣"):
+        (root / "data/CIFAR10" / name).mkdir()
+        (root / "data/CIFAR10" / name / "train_process.txt").write_text(record(11, 85.0))
+    assert read_spikenas(root)["id"].tolist() == [3, 11]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (record(5, 120.0), "test accuracy 120.0 is not a percentage"),
+        (record(5, 85.0).replace("test accuracy: 85.000", "test accuracy: 1e999"), "not a finite number"),
+        (record(5, 85.0).replace("model parameters: 1000000", "model parameters: " + "9" * 5000), "is not a count"),
+        (record(5, 85.0) + "1" * 200_000 + "x\n", "a line of 200,001 characters"),
+    ],
+)
+def test_a_record_out_of_range_or_crafted_is_refused_quickly(tmp_path, text, message):
+    root = write_checkout(tmp_path, [5])
+    (root / "data/CIFAR10/5/train_process.txt").write_text(text)
+    with pytest.raises(UserError, match=message):
+        read_spikenas(root)

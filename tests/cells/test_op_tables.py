@@ -37,7 +37,7 @@ def test_an_own_table_gives_ids_in_listing_order():
         (("kind: identity", "kind: identity, threshold: 1.0"), "only a spike_conv has a threshold"),
         (("kind: maxpool", "kind: sumpool"), "unknown kind 'sumpool'"),
         (("kind: maxpool, kernel: 3}", "kind: maxpool, kernel: 3, colour: red}"), "unknown field 'colour'"),
-        (("  skip:", "  s k i p:"), "must be letters, digits"),
+        (("  skip:", "  s k i p:"), "must be 1..40 letters, digits"),
         (("  lo: {kind: spike_conv, kernel: 3, threshold: 0.5}", "  lo: conv"), "must be a mapping"),
     ],
 )
@@ -82,3 +82,20 @@ def test_op_tables_survive_json_and_default_to_the_builtin_one():
     assert op_table(()) == OPS and op_table(None) == OPS
     with pytest.raises(ValueError):
         op_table([{"name": "x"}])
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (("  pool: {kind: maxpool, kernel: 3}", "  skip: {kind: maxpool, kernel: 3}"), "appears twice"),
+        (("kernel: 3, threshold: 0.5", "kernel: 3.0"), "kernel must be 1, 3, 5 or 7, got 3.0"),
+        (("threshold: 0.5", "threshold: " + "9" * 400), "threshold must be a finite number > 0"),
+        (("threshold: 0.5", "threshold: 5e-1"), "YAML reads 5e-1 as text"),
+        (("kind: identity", "kind: identity, kernel: 3"), "only a spike_conv or a pool has a kernel"),
+        (("  skip:", "  " + "s" * 41 + ":"), "must be 1..40 letters"),
+        (("kind: maxpool", "kind: [maxpool]"), "unknown kind"),
+    ],
+)
+def test_hostile_op_definitions_are_refused_with_their_reason(change, reason):
+    with pytest.raises(ValueError, match=reason):
+        parse_space(OWN.replace(*change))
