@@ -62,12 +62,12 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None, top_k: 
             *_settings_section(settings),
             *_counts_section(df, settings),
             *_best_cells_section(ranked, top_k, _op_table(settings)),
-            *_top_cells_section(df),
+            *_top_cells_section(df, ops=_op_table(settings)),
             "## Figures",
             "",
             *(f"![{name[:-4].replace('_', ' ')}]({name})" for name in figures),
             "",
-            *_trained_cells_section(df, training),
+            *_trained_cells_section(df, training, _op_table(settings)),
             *_correlation_section(df, training),
             *_rank_section(ranked, training),
             *_pareto_section(df),
@@ -99,7 +99,10 @@ def _format(value: object, spec: str) -> str:
 
 
 def _settings_section(settings: dict) -> list[str]:
-    frame = pd.DataFrame({"setting": list(SETTINGS), "value": [settings[name] for name in SETTINGS]})
+    values = {name: settings.get(name) for name in SETTINGS}
+    values["proxy"] = settings.get("proxy") or "sahd"  # runs before proxies scored with sahd
+    values["workers"] = settings.get("workers") or "one per CPU (or GPU) slot"
+    frame = pd.DataFrame({"setting": list(values), "value": list(values.values())})
     return ["## Settings", "", *markdown_table(frame), ""]
 
 
@@ -110,7 +113,8 @@ def _counts_section(df: pd.DataFrame, settings: dict) -> list[str]:
         "## Counts",
         "",
         f"- cells scored: {len(df)} of a budget of {settings['budget']} ({df['key'].nunique()} distinct)",
-        f"- finite scores: {int(dist['finite'])}, singular kernels: {int(dist['singular'])},"
+        f"- finite scores: {int(dist['finite'])}, -inf scores (a singular kernel, or no path from input to output):"
+        f" {int(dist['singular'])},"
         f" failed: {int(dist['failed'])}",
         f"- nodes: {df['node_id'].nunique()}, rounds: {df['round'].nunique()}",
         f"- scoring time: {df['seconds'].sum():.1f} s summed over cells, {wall:.1f} s from first to last row",
@@ -146,8 +150,8 @@ def _best_cells_section(ranked: pd.DataFrame, top_k: int, ops: tuple) -> list[st
     return lines
 
 
-def _top_cells_section(df: pd.DataFrame, k: int = 10) -> list[str]:
-    stats = analysis.top_cell_stats(df, k)
+def _top_cells_section(df: pd.DataFrame, k: int = 10, ops: tuple | None = None) -> list[str]:
+    stats = analysis.top_cell_stats(df, k, ops) if ops else analysis.top_cell_stats(df, k)
     shares = analysis.op_frequencies(stats)
     ops = ", ".join(f"{name} {share:.0%}" for name, share in shares.items())
     return [
@@ -184,9 +188,13 @@ def trained_cells_table(df: pd.DataFrame, training: pd.DataFrame) -> pd.DataFram
     ).reset_index(drop=True)[columns]
 
 
-def _trained_cells_section(df: pd.DataFrame, training: pd.DataFrame) -> list[str]:
+def _trained_cells_section(df: pd.DataFrame, training: pd.DataFrame, ops: tuple) -> list[str]:
+    from snasray.cells import OPS
+
     table = trained_cells_table(df, training)
     lines = ["## Trained cells", ""]
+    if table.empty and ops != OPS:
+        return [*lines, "None: this space defines its own ops, and training builds the built-in ops only.", ""]
     if table.empty:
         return [*lines, "None yet: train the best cells with `snasray train --run RUN_DIR`.", ""]
     formats = {"score": ".4f", "test accuracy %": ".2f"}

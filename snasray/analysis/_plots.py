@@ -10,7 +10,7 @@ from snasray.analysis._pareto import pareto_front
 from snasray.analysis._scores import finite_scores
 
 SIZE = (6.4, 4.0)
-SCORE_LABEL = "score, log|det K|"
+SCORE_LABEL = "score (sahd: log|det K|; else the run's proxy)"
 AXIS_LABELS = {  # each column's quantity and unit, as the axes name them
     "score": SCORE_LABEL,
     "firing_rate": "firing rate (spikes per neuron per timestep)",

@@ -21,7 +21,9 @@ def register(commands) -> None:
         " accuracy, and searchers driven by proxies on the table.",
     )
     s.add_argument("--data", required=True, help="a SpikeNAS-Bench checkout (git clone of tju-sun-lab/SpikeNAS-Bench)")
-    s.add_argument("--set", default="cifar10", help="trained table to report on: cifar10, cifar100 or tinyimagenet")
+    s.add_argument(
+        "--set", default="cifar10", help="trained table to report on: cifar10 (default), cifar100 or tinyimagenet"
+    )
     s.add_argument("--out", required=True, help="run directory of the sweep (created, or continued with --resume)")
     s.add_argument(
         "--resume",
@@ -34,8 +36,12 @@ def register(commands) -> None:
     s.add_argument("--seed", type=int, help="seeds the sweep's order, the networks and the batches (default 0)")
     s.add_argument("--workers", type=int, help="concurrent scoring workers (default: one per CPU)")
     s.add_argument("--address", help="Ray cluster address ('auto' for the cluster this machine belongs to)")
-    s.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamplings for the 95%% intervals")
-    s.add_argument("--search-seeds", type=int, default=10, help="seeds per searcher in the search on the table")
+    s.add_argument(
+        "--bootstrap", type=int, default=200, help="bootstrap resamplings for the 95%% intervals (default 200)"
+    )
+    s.add_argument(
+        "--search-seeds", type=int, default=10, help="seeds per searcher in the search on the table (default 10)"
+    )
     s.add_argument(
         "--search-proxy",
         action="append",
@@ -81,6 +87,8 @@ def _spikenas(args) -> int:
         print(f"\nbench stopped early ({outcome.scored:,} of {outcome.space_keys:,} keys scored); continue it with:")
         print(f"  snasray bench spikenas --data {args.data} --out {args.out} --resume")
         return 130
+    if outcome.report.correlations["n"].max() == 0:
+        print(f"none of the {outcome.scored:,} scored keys is a trained id of the {args.set} table yet")
     corr = outcome.report.correlations
     learns = corr[corr["subset"] == "learns"].sort_values("tau", ascending=False)
     print(f"\nSpikeNAS-Bench {args.set}: {outcome.scored:,} of {outcome.space_keys:,} keys scored")

@@ -19,7 +19,9 @@ def register(commands) -> None:
     p = commands.add_parser("search", help="search a space for the best-scoring cell")
     p.add_argument("--space", default="snasnet-backward", help="built-in space name or .yaml path")
     p.add_argument(
-        "--searcher", default="random", help="random, evolution, tpe, nsga2 or prune (LightSNN's pruning search)"
+        "--searcher",
+        default="random",
+        help="random (default), evolution, tpe, nsga2, prune (LightSNN's pruning search) or sweep (every cell once)",
     )
     p.add_argument("--budget", type=int, default=100, help="distinct cells to evaluate")
     add_score_options(p)

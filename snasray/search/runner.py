@@ -15,7 +15,7 @@ from snasray import strict_json
 from snasray.cells import load_space
 from snasray.data import with_absolute_location
 from snasray.devices import check_search_devices, require_search_devices
-from snasray.errors import ResumeMismatch, RunExists, RunNotFound, StoreWriteFailed, UserError
+from snasray.errors import RunExists, RunNotFound, StoreWriteFailed, UserError
 from snasray.rundir import RUN_FILE, check_new_run_dir, damaged_run_file, io_error, read_run_json, run_lock
 from snasray.score import ScoreConfig, Scorer, make_scorer
 from snasray.score.table import table_path
@@ -199,7 +199,8 @@ def run_search(
         _check_space_ops(config, run_dir)
     elif config is None:
         raise ValueError("a new search needs its settings (a SearchConfig); only a resume may pass None")
-    else:  # the run file keeps the space's own op table, so that a resume sees whether the space file changed
+    else:  # the run file keeps a space file's absolute path and the space's own op table, for its resume
+        config = replace(config, space=_space_location(config.space))
         config = replace(config, score=replace(config.score, ops=load_space(config.space).op_table))
     run_dir = Path(run_dir).resolve()
     check_search_devices(config.score.device, config.gpus_per_worker, address)
@@ -225,13 +226,30 @@ def run_search(
 def _check_space_ops(config: SearchConfig, run_dir: str | Path) -> None:
     """Refuse a resume whose space file now defines other ops than the run was scored with."""
     space = load_space(config.space)
-    if space.op_table != config.score.op_table:
-        ops = ("score.ops", (_op_names(config.score.op_table), _op_names(space.op_table)))
-        raise ResumeMismatch(run_dir, dict([ops]))
+    before, now = config.score.op_table, space.op_table
+    if before == now:
+        return
+    changes = [
+        f"op {a.name}: {field} {getattr(a, field)} -> {getattr(b, field)}"
+        for a, b in zip(before, now, strict=False)
+        for field in ("name", "kind", "kernel", "threshold", "tau")
+        if getattr(a, field) != getattr(b, field)
+    ]
+    if len(before) != len(now):
+        changes.append(f"{len(before)} ops -> {len(now)}")
+    raise UserError(
+        f"run {run_dir} cannot be resumed: the ops of space {space.name} changed since the run began"
+        f" ({'; '.join(changes[:4])}); restore the space file, or start a new run"
+    )
 
 
-def _op_names(table) -> str:
-    return ", ".join(f"{op.name}:{op.kind}:{op.kernel}:{op.threshold}:{op.tau}" for op in table)
+def _space_location(space: str) -> str:
+    """A space file's absolute path (a resume may run from another folder); a built-in space's name as it is."""
+    try:
+        path = Path(space)
+        return str(path.resolve()) if path.suffix in (".yaml", ".yml") or path.exists() else space
+    except (OSError, ValueError):
+        return space
 
 
 def _compact_after_search(run_dir: Path) -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from snasray.errors import ResumeMismatch
+from snasray.errors import UserError
 from snasray.score import ScoreConfig
 from snasray.search import SearchConfig, run_search
 from snasray.search.runner import load_run
@@ -25,9 +25,10 @@ def test_a_resume_refuses_a_space_file_whose_ops_changed(ray_local, tmp_path):
     config = SearchConfig(space=str(space), searcher="random", budget=2, score=score, workers=1)
     run = tmp_path / "run"
     run_search(config, run, progress=False)
-    assert [op.threshold for op in load_run(run)[1].score.ops] == [None, None, 0.5]
+    stored = load_run(run)[1]
+    assert [op.threshold for op in stored.score.ops] == [None, None, 0.5] and stored.space == str(space.resolve())
     space.write_text(SPACE.replace("threshold: 0.5", "threshold: 2.5"))
-    with pytest.raises(ResumeMismatch, match="score.ops"):
+    with pytest.raises(UserError, match=r"ops of space editable changed .*op lo: threshold 0.5 -> 2.5"):
         run_search(None, run, resume=True, progress=False)
     space.write_text(SPACE)
     assert run_search(None, run, resume=True, progress=False).finished
