@@ -58,7 +58,14 @@ def write_bench_report(
     search = None
     if search_proxies:
         say(f"search on the table: {len(search_proxies)} proxies x 3 searchers x {seeds} seeds")
-        search = search_quality(key_accuracy(frame), space, search_proxies, seeds=seeds)
+        total, done = len(search_proxies) * 3 * seeds, []
+
+        def ran(searcher: str, proxy: str, seed: int) -> None:
+            done.append(seed)
+            if len(done) % max(1, total // 10) == 0 or len(done) == total:
+                say(f"search on the table: {len(done)}/{total} runs ({searcher} by {proxy}, seed {seed})")
+
+        search = search_quality(key_accuracy(frame), space, search_proxies, seeds=seeds, on_run=ran)
     try:
         out.mkdir(parents=True, exist_ok=True)
         corr.to_csv(out / "correlations.csv", index=False)

@@ -27,7 +27,7 @@ def add_score_options(parser, preset_default: str = "tiny") -> None:
         default=preset_default,
         help="model preset: cifar10, cifar100, tinyimagenet (the paper's), tiny, small, medium; event data:"
         " dvs-gesture, cifar10-dvs, nmnist (full size), events-tiny, events-small; SpikeNAS-Bench's network:"
-        " spikenas-bench (full size), spikenas-small, spikenas-tiny",
+        f" spikenas-bench (full size), spikenas-small, spikenas-tiny (default {preset_default})",
     )
     parser.add_argument(
         "--proxy",
