@@ -98,20 +98,31 @@ FITTED = ("fit-spikenas",)  # the registered fitted proxies, each a shipped mode
 
 
 def with_fitted(values, rows):
-    """`values` (`proxy_columns` of `rows`) with every fitted proxy's missing values predicted from the rows'
-    features (`fitted_values`): rows scored before a model existed, or with another proxy, get its value."""
+    """`values` (`proxy_columns` of `rows`) with every fitted proxy predicted from the rows' features by the model
+    shipped now (`fitted_values`), whether or not a row recorded it: rows scored before a model existed, with
+    another proxy, or under an earlier version of the model all get the current model's value."""
     values = values.copy()
     for name in FITTED:
-        predicted = fitted_values(rows, name)
-        values[name] = values[name].fillna(dict(enumerate(predicted))) if name in values else predicted
+        values[name] = fitted_values(rows, name)
     return values
+
+
+def model_digest(name: str) -> str:
+    """12 hex digits identifying the shipped model `name` (its file's SHA-256): part of the config hash of a
+    scoring that uses it, so that a refitted model never shares stored scores with the one before."""
+    import hashlib
+
+    return hashlib.sha256(_model_text(name).encode()).hexdigest()[:12]
+
+
+def _model_text(name: str) -> str:
+    return (resources.files("snasray.proxies") / "models" / f"{name}.json").read_text()
 
 
 @cache
 def shipped_model(name: str) -> TreeEnsemble:
     """A model shipped in the package, by file name without ``.json``."""
-    text = (resources.files("snasray.proxies") / "models" / f"{name}.json").read_text()
-    return TreeEnsemble(json.loads(text))
+    return TreeEnsemble(json.loads(_model_text(name)))
 
 
 @register(

@@ -125,6 +125,11 @@ class ScoreConfig:
             keyed["proxy"] = self.proxy
         if self.proxies:
             keyed["proxies"] = list(self.proxies)
+        from snasray.proxies.fitted import FITTED, model_digest
+
+        fitted = sorted({self.proxy, *self.proxies} & set(FITTED))
+        if fitted:  # a refitted model scores differently: its digest keeps the two apart
+            keyed["models"] = {name: model_digest(name) for name in fitted}
         return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:16]
 
 
