@@ -35,3 +35,42 @@ def test_features_of_a_row_take_logs_and_name_layer_rates():
     features = features_of({"sahd": 1.0, "sahd-spikenas": 2.0, "hd": 3.0}, 100, 0.0, 0.1, {"cell1.lifs.0": 0.2})
     assert features["log_params"] == math.log(100) and features["log_synops"] == 0.0
     assert features[f"{RATE_PREFIX}cell1.lifs.0"] == 0.2
+
+
+def test_a_refitted_model_changes_the_config_hash(monkeypatch):
+    from snasray.proxies import fitted
+    from snasray.score import ScoreConfig
+
+    before = ScoreConfig(proxy="fit-spikenas").config_hash()
+    assert before != ScoreConfig(proxy="hd").config_hash()
+    text = fitted._model_text("fit-spikenas")
+    monkeypatch.setattr(fitted, "_model_text", lambda name: text.replace('"init": ', '"init": 1e-9 + ', 1))
+    assert ScoreConfig(proxy="fit-spikenas").config_hash() != before
+    assert ScoreConfig().config_hash() == "4c276dbd48ee7e3e"
+
+
+def test_stored_values_of_a_fitted_proxy_are_predicted_again_with_the_shipped_model():
+    import json
+
+    import pandas as pd
+
+    from snasray.proxies.fitted import with_fitted
+    from snasray.search.store import proxy_columns
+
+    kernels = {"sahd": -40.0, "sahd-spikenas": 505.0, "hd": 700.0, "fit-spikenas": 1.0}  # a stale value
+    rows = pd.DataFrame(
+        [
+            {
+                "proxies": json.dumps(kernels),
+                "params": 85_212,
+                "synops": 3e6,
+                "firing_rate": 0.1,
+                "layer_rates": json.dumps({"cell1.lifs.0": 0.1, "head_lif": 0.05}),
+            }
+        ]
+    )
+    values = with_fitted(proxy_columns(rows), rows)
+    expected = shipped_model("fit-spikenas").predict(
+        features_of(kernels, 85_212, 3e6, 0.1, {"cell1.lifs.0": 0.1, "head_lif": 0.05})
+    )
+    assert values.loc[0, "fit-spikenas"] == expected != 1.0
