@@ -91,10 +91,14 @@ def _spikenas(args) -> int:
         print(f"none of the {outcome.scored:,} scored keys is a trained id of the {args.set} table yet")
     corr = outcome.report.correlations
     learns = corr[corr["subset"] == "learns"].sort_values("tau", ascending=False)
+    odd = corr[corr["subset"] == "learns, odd ids"].set_index("proxy")["tau"]
     print(f"\nSpikeNAS-Bench {args.set}: {outcome.scored:,} of {outcome.space_keys:,} keys scored")
-    print(" proxy                tau (ids that learn, 95% CI)  rho")
+    print(" proxy                tau, ids that learn [95% CI]    rho   tau, odd ids (a fitted proxy's held-out half)")
     for row in learns.itertuples():
-        print(f" {row.proxy:<20} {row.tau:>7.3f} [{row.tau_low:.3f}, {row.tau_high:.3f}]  {row.rho:>6.3f}")
+        print(
+            f" {row.proxy:<20} {row.tau:>7.3f} [{row.tau_low:.3f}, {row.tau_high:.3f}]  {row.rho:>6.3f}"
+            f"  {odd.get(row.proxy, float('nan')):>6.3f}"
+        )
     print(f"\nreport: {outcome.report.markdown}")
     return 0
 

@@ -131,6 +131,8 @@ def _score(args) -> int:
     print(f"score    {result.score:.4f} ({result.proxy}){repeats}")
     if result.error or not math.isfinite(result.score):
         print(f"note     {result.error}")
+    if not result.layer_neurons:  # no network was built: a cell with no path from input to output
+        return 0
     print(
         f"spikes   firing rate {result.firing_rate:.4f}, {result.spikes_per_image:,.0f} spikes and"
         f" {result.synops:,.0f} synaptic ops (estimate) per image"

@@ -33,7 +33,7 @@ def register(commands) -> None:
 
     p = sub.add_parser("show", help="draw a cell as text")
     p.add_argument("cell", help="e.g. '0303 0030 2002 0200' or a JSON 4x4 list")
-    p.add_argument("--space", help="also check that the cell belongs to this space")
+    p.add_argument("--space", help="check that the cell belongs to this space, and name its ops as the space does")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_show)
 
