@@ -6,7 +6,9 @@ The public API is `__all__`; README.md ("Python API") shows it at work. Names lo
 - cells and spaces: `Cell`, `SearchSpace`, `load_space`, `builtin_space_names`
 - search: `run_search`, `SearchConfig`, `SearchOutcome`, `load_run`; searchers: `make_searcher`,
   `register_searcher`, `searcher_names`, `CellSearcher`
-- score: `Scorer`, `ScoreConfig`, `ScoreResult`, `logdet_score`, `sahd_kernel`
+- score: `Scorer`, `ScoreConfig`, `ScoreResult`, `logdet_score`, `sahd_kernel`; proxies: `proxy_names`, `get_proxy`,
+  `register_proxy` (`snasray.proxies`)
+- ground truth: `run_spikenas_bench`, `read_spikenas`, `spikenas_cell`, `spikenas_id` (`snasray.bench`)
 - train and evaluate: `train_cells`, `train_cell`, `top_cells`, `TrainConfig`, `TrainOutcome`, `read_training`,
   `evaluate_checkpoint`
 - store: `compact_run` (merge a run's Parquet parts into one file)
@@ -41,6 +43,13 @@ _EXPORTS = {
     "Scorer": "snasray.score",
     "logdet_score": "snasray.score",
     "sahd_kernel": "snasray.score",
+    "get_proxy": "snasray.proxies",
+    "proxy_names": "snasray.proxies",
+    "register_proxy": "snasray.proxies",
+    "read_spikenas": "snasray.bench",
+    "run_spikenas_bench": "snasray.bench.run",
+    "spikenas_cell": "snasray.bench",
+    "spikenas_id": "snasray.bench",
     "TrainConfig": "snasray.train",
     "TrainOutcome": "snasray.train",
     "evaluate_checkpoint": "snasray.train",

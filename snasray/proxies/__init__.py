@@ -8,6 +8,7 @@ them comes from the same forward passes; gradient proxies (`grad_norm`, `snip`,
 
 from snasray.proxies import counts, fitted, gradients, kernels
 from snasray.proxies._registry import DEFAULT_PROXY, PROXIES, STAGES, Proxy, get_proxy, proxy_names, register
+from snasray.proxies._registry import register as register_proxy
 from snasray.proxies.probes import ForwardProbe, GradientProbe, SpikeStack
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "kernels",
     "proxy_names",
     "register",
+    "register_proxy",
 ]

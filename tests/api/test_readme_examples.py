@@ -42,6 +42,13 @@ def test_tune_example(ray_local, tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().out.splitlines()[-1] == "True"
 
 
-@pytest.mark.parametrize("name", ["python-api", "tune"])
+def test_proxies_example(tmp_path, monkeypatch, capsys):
+    scope = run(example("proxies"), tmp_path, monkeypatch)
+    printed = capsys.readouterr().out
+    assert "hd" in printed and "synflow" in printed and scope["result"].proxy == "hd"
+    assert {"sahd", "params", "synflow"} <= set(scope["result"].proxies)
+
+
+@pytest.mark.parametrize("name", ["python-api", "tune", "proxies"])
 def test_examples_are_marked_and_compile(name):
     compile(example(name), name, "exec")
