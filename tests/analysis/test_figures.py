@@ -12,6 +12,8 @@ import pytest
 from snasray import analysis as sa
 from snasray.report import trained_cells_table
 
+SCORE = "score (sahd: log|det K|; else the run's proxy)"
+
 
 def cells(n: int = 6, failed: int = 1) -> pd.DataFrame:
     rows = [
@@ -42,13 +44,13 @@ def legend_texts(ax) -> list[str]:
 
 def test_best_so_far_names_the_score():
     ax = axes(sa.plot_best_so_far(sa.best_so_far(cells())))
-    assert ax.get_ylabel() == "best score (sahd: log|det K|; else the run's proxy) so far" and ax.get_xlabel() == "cells evaluated"
+    assert ax.get_ylabel() == f"best {SCORE} so far" and ax.get_xlabel() == "cells evaluated"
     assert "higher is better" in ax.get_title()
 
 
 def test_histogram_names_the_score_and_n():
     ax = axes(sa.plot_score_histogram(cells(6, failed=2)))
-    assert ax.get_xlabel() == "score (sahd: log|det K|; else the run's proxy)" and ax.get_ylabel() == "cells"
+    assert ax.get_xlabel() == SCORE and ax.get_ylabel() == "cells"
     assert "n = 4 finite" in ax.get_title() and "2 non-finite or failed" in ax.get_title()
 
 
@@ -59,7 +61,7 @@ def test_histogram_names_the_score_and_n():
 def test_pareto_axes_units_direction_and_n(cost, unit):
     df = cells(6)
     ax = axes(sa.plot_pareto(df, cost))
-    assert ax.get_xlabel() == unit and ax.get_ylabel() == "score (sahd: log|det K|; else the run's proxy)"
+    assert ax.get_xlabel() == unit and ax.get_ylabel() == SCORE
     assert [t.get_text() for t in ax.texts] == ["better: higher score, lower cost"]
     arrow = ax.texts[0]
     assert arrow.xy[1] > arrow.xyann[1] and arrow.xy[0] < arrow.xyann[0]  # points up and left
@@ -77,7 +79,7 @@ def test_accuracy_in_percent_with_chance_line_recipe_legend_and_n():
         }
     )
     ax = axes(sa.plot_scatter(trained, "score", "test_acc", "Accuracy against score", hue="recipe_hash", classes=10))
-    assert ax.get_xlabel() == "score (sahd: log|det K|; else the run's proxy)" and ax.get_ylabel() == "final test accuracy (%)"
+    assert ax.get_xlabel() == SCORE and ax.get_ylabel() == "final test accuracy (%)"
     assert ax.get_title() == "Accuracy against score (n = 3)"
     points = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections])
     assert sorted(points.round(6)) == [10.0, 42.0, 50.0]  # percent, not fractions
