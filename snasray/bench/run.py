@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from snasray.bench.correlation import join_proxies
 from snasray.bench.report import BenchReport, write_bench_report
 from snasray.bench.spikenas import SPIKENAS_SPACE, read_spikenas
 from snasray.cells import count_space, load_space
-from snasray.proxies import PROXIES
+from snasray.limits import check_count
+from snasray.proxies import PROXIES, get_proxy
+from snasray.rundir import check_output_folder
 from snasray.score import ScoreConfig
-from snasray.search.runner import SearchConfig, run_search
+from snasray.search.runner import SearchConfig, load_run, run_search
 
 DEFAULT_SCORE = ScoreConfig(preset="spikenas-tiny")
 REPORT_PREFIX = "_bench-"
+MIN_BOOTSTRAP = 20  # fewer draws give no 95% interval worth the name
 
 
 @dataclass(frozen=True)
@@ -57,14 +60,9 @@ def run_spikenas_bench(
     Raises UserError for a checkout that cannot be read or a report folder that is a file, ValueError for settings
     out of range, and whatever `run_search` raises.
     """
-    from dataclasses import replace
-
-    from snasray.limits import check_count
-    from snasray.proxies import get_proxy
-    from snasray.rundir import check_output_folder
-    from snasray.search.runner import load_run
-
     check_count("bootstrap", bootstrap, 0, 100_000)
+    if 0 < bootstrap < MIN_BOOTSTRAP:
+        raise ValueError(f"bootstrap must be 0 (no intervals) or at least {MIN_BOOTSTRAP} draws, got {bootstrap}")
     check_count("search_seeds", search_seeds, 1, 10_000)
     run_dir = Path(run_dir)
     check_output_folder(run_dir / f"{REPORT_PREFIX}{dataset}", "the report folder")

@@ -7,6 +7,7 @@ from pathlib import Path
 from snasray.cli.common import user_input
 from snasray.cli.score_cmd import add_score_options, score_config_from
 from snasray.devices import check_local_out
+from snasray.errors import UserError
 from snasray.limits import MAX_COUNT, check_count, check_seed
 
 
@@ -59,6 +60,8 @@ def _spikenas(args) -> int:
     if args.seed is not None:
         user_input(lambda: check_seed(args.seed))
     user_input(lambda: check_count("--bootstrap", args.bootstrap, 0, 100_000))
+    if 0 < args.bootstrap < 20:
+        raise UserError(f"--bootstrap must be 0 (no intervals) or at least 20 draws, got {args.bootstrap}")
     user_input(lambda: check_count("--search-seeds", args.search_seeds, 1, 10_000))
     if args.budget is not None:
         user_input(lambda: check_count("--budget", args.budget, 1, MAX_COUNT))

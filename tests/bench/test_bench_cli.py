@@ -29,7 +29,7 @@ def test_a_partial_sweep_scores_writes_a_report_and_resumes(small_checkout, tmp_
         "--batch-size",
         "16",
         "--bootstrap",
-        "10",
+        "20",
     ]
     first = bench(*common, "--budget", "6")
     assert first.returncode == 0, first.stderr
@@ -94,6 +94,7 @@ def test_ctrl_c_stops_the_sweep_with_a_resume_hint_and_no_report(small_checkout,
         (["--search-proxy", "nope"], "unknown proxy 'nope'"),
         (["--budget", "0"], "--budget must be"),
         (["--bootstrap", "-1"], "--bootstrap must be"),
+        (["--bootstrap", "1"], "--bootstrap must be 0 (no intervals) or at least 20"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(small_checkout, tmp_path, args, message):
