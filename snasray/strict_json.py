@@ -64,3 +64,18 @@ def _note(value: object, reason: str | None) -> str | None:
 def dumps(value: Any, reasons: Mapping[str, str | None] | None = None, notes: bool = True, **options) -> str:
     """`json.dumps` of `strict(value, reasons, notes)` with allow_nan=False; `options` go to json.dumps."""
     return json.dumps(strict(value, reasons, notes), allow_nan=False, **options)
+
+
+def floats(text: str) -> dict[str, float]:
+    """The inverse of `dumps` for a mapping of floats: each null becomes the -inf, inf or NaN its note names (NaN
+    without a note), and the notes are dropped. Raises ValueError for text that is not a JSON object."""
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    out = {}
+    for key, value in data.items():
+        if key.endswith(NOTE_SUFFIX):
+            continue
+        note = str(data.get(f"{key}{NOTE_SUFFIX}", "nan")).split(":")[0]
+        out[key] = float(value) if value is not None else {"-inf": -math.inf, "inf": math.inf}.get(note, math.nan)
+    return out

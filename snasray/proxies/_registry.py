@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -43,6 +44,11 @@ def register(name: str, stage: str, description: str, source: str):
         return compute
 
     return add
+
+
+def finite(value: float, what: str) -> tuple[float, str | None]:
+    """(value, None) for a finite value, else (NaN, "<what> is not finite"): a proxy's answer."""
+    return (float(value), None) if math.isfinite(value) else (math.nan, f"{what} is not finite")
 
 
 def proxy_names() -> list[str]:

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import math
-
-from snasray.proxies._registry import register
+from snasray.proxies._registry import finite, register
 from snasray.proxies.probes import ForwardProbe
-
-
-def _finite(value: float, what: str) -> tuple[float, str | None]:
-    return (float(value), None) if math.isfinite(value) else (math.nan, f"{what} is not finite")
 
 
 @register(
@@ -19,7 +13,7 @@ def _finite(value: float, what: str) -> tuple[float, str | None]:
     "a size baseline of training-free NAS (Abdelfattah et al., ICLR 2021, 'Zero-cost proxies')",
 )
 def params(probe: ForwardProbe) -> tuple[float, str | None]:
-    return _finite(float(probe.params), "the parameter count")
+    return finite(float(probe.params), "the parameter count")
 
 
 @register(
@@ -29,7 +23,7 @@ def params(probe: ForwardProbe) -> tuple[float, str | None]:
     "the SNN cost measure of SNASNet's and LightSNN's papers",
 )
 def synops(probe: ForwardProbe) -> tuple[float, str | None]:
-    return _finite(probe.synops, "the synaptic operation count")
+    return finite(probe.synops, "the synaptic operation count")
 
 
 @register(
@@ -39,4 +33,4 @@ def synops(probe: ForwardProbe) -> tuple[float, str | None]:
     "the activity statistic of SNASNet's spike hooks",
 )
 def firing_rate(probe: ForwardProbe) -> tuple[float, str | None]:
-    return _finite(probe.firing_rate, "the firing rate")
+    return finite(probe.firing_rate, "the firing rate")

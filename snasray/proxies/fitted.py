@@ -17,15 +17,15 @@ from importlib import resources
 import numpy as np
 
 from snasray.proxies._registry import register
-from snasray.proxies.kernels import hd, sahd, sahd_spikenas
 from snasray.proxies.probes import ForwardProbe
 
 RATE_PREFIX = "rate:"
+KERNELS = ("sahd", "sahd-spikenas", "hd")  # the kernel proxies among the features
 
 
 def forward_features(probe: ForwardProbe) -> dict[str, float]:
     """The features a fitted proxy reads, from a forward probe (see `features_of`)."""
-    kernels = {"sahd": sahd(probe)[0], "sahd-spikenas": sahd_spikenas(probe)[0], "hd": hd(probe)[0]}
+    kernels = {name: probe.value(name)[0] for name in KERNELS}
     return features_of(kernels, probe.params, probe.synops, probe.firing_rate, probe.layer_rates)
 
 
@@ -34,7 +34,7 @@ def features_of(
 ) -> dict[str, float]:
     """sahd, sahd-spikenas, hd (from `kernels`), log_params, log_synops, firing_rate, and ``rate:<layer>`` for each
     LIF layer's firing rate (a layer the network lacks reads 0): from a probe, or from a stored row."""
-    features = {name: float(kernels[name]) for name in ("sahd", "sahd-spikenas", "hd")}
+    features = {name: float(kernels[name]) for name in KERNELS}
     features.update(
         log_params=math.log(max(params, 1)), log_synops=math.log1p(max(synops, 0.0)), firing_rate=float(firing_rate)
     )
@@ -77,8 +77,7 @@ def row_features(rows) -> list[dict[str, float] | None]:
     found: list[dict[str, float] | None] = []
     for index, row in rows.iterrows():
         rates = row.get("layer_rates")
-        names = ("sahd", "sahd-spikenas", "hd")
-        if not isinstance(rates, str) or not set(names) <= set(kernels.columns):
+        if not isinstance(rates, str) or not set(KERNELS) <= set(kernels.columns):
             found.append(None)
             continue
         found.append(

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from snasray.proxies._registry import register
+from snasray.proxies._registry import finite, register
 from snasray.proxies.probes import GradientProbe
 
 JACOB_K = 1e-5  # Mellor et al.'s k in the jacob_cov score
@@ -33,10 +33,6 @@ def _loss_gradients(probe: GradientProbe) -> list[tuple[torch.Tensor, torch.Tens
     return [(w.detach(), w.grad if w.grad is not None else torch.zeros_like(w)) for w in _weights(network)]
 
 
-def _finite(value: float, what: str) -> tuple[float, str | None]:
-    return (float(value), None) if math.isfinite(value) else (math.nan, f"{what} is not finite")
-
-
 @register(
     "grad_norm",
     "gradient",
@@ -45,7 +41,7 @@ def _finite(value: float, what: str) -> tuple[float, str | None]:
 )
 def grad_norm(probe: GradientProbe) -> tuple[float, str | None]:
     value = sum(float(g.norm()) for _, g in _loss_gradients(probe))
-    return _finite(value, "the gradient norm")
+    return finite(value, "the gradient norm")
 
 
 @register(
@@ -56,7 +52,7 @@ def grad_norm(probe: GradientProbe) -> tuple[float, str | None]:
 )
 def snip(probe: GradientProbe) -> tuple[float, str | None]:
     value = sum(float((w * g).abs().sum()) for w, g in _loss_gradients(probe))
-    return _finite(value, "the SNIP saliency")
+    return finite(value, "the SNIP saliency")
 
 
 @register(
@@ -78,7 +74,7 @@ def synflow(probe: GradientProbe) -> tuple[float, str | None]:
     value = sum(float((w.detach() * w.grad).abs().sum()) for w in _weights(network) if w.grad is not None)
     if value == 0:
         return -math.inf, "no gradient reaches the weights (synflow is 0)"
-    return _finite(math.log(value), "log synflow")
+    return finite(math.log(value), "log synflow")
 
 
 @register(
@@ -99,4 +95,4 @@ def jacob_cov(probe: GradientProbe) -> tuple[float, str | None]:
         return math.nan, "an input Jacobian is constant (no gradient reaches the input)"
     eigenvalues = np.linalg.eigvalsh(np.corrcoef(jacobians))
     value = -float(np.sum(np.log(eigenvalues + JACOB_K) + 1.0 / (eigenvalues + JACOB_K)))
-    return _finite(value, "jacob_cov")
+    return finite(value, "jacob_cov")

@@ -9,14 +9,12 @@ import torch
 
 from snasray.proxies._registry import register
 from snasray.proxies.probes import ForwardProbe, SpikeStack
-from snasray.score.kernel import hamming_distances, kernels_from_grams, logdet_score
+from snasray.score.kernel import hamming_distances, logdet_score, mean_kernel
 
 
 def sahd_matrix(stack: SpikeStack, scaled: bool = True) -> torch.Tensor:
     """The consumer-weighted mean SAHD kernel (B x B) over the calls of one forward pass (SNASNET.md section 4)."""
-    kernels = kernels_from_grams(stack.grams, stack.neurons, scaled)
-    w = stack.weights.to(kernels.device, torch.float64)[:, None, None]
-    return (kernels * w).sum(0) / w.sum()
+    return mean_kernel(stack.grams, stack.neurons, stack.weights, scaled)
 
 
 def hamming_matrix(stack: SpikeStack) -> torch.Tensor:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from snasray.proxies._registry import get_proxy
+
 
 @dataclass(frozen=True)
 class SpikeStack:
@@ -27,13 +29,22 @@ class SpikeStack:
 class ForwardProbe:
     """The forward passes of a fresh network in training mode over the scoring batches (one stack each), with its
     parameter count, synaptic operations per image and firing rate (spikes per neuron and timestep), both
-    averaged over the batches, and the firing rate of each LIF layer by module name (`snasray.score.ScoreResult`)."""
+    averaged over the batches, and the firing rate of each LIF layer by module name (`snasray.score.ScoreResult`).
+    `values` holds the (value, reason) of each proxy already computed from this probe (`value`)."""
 
     stacks: tuple[SpikeStack, ...]
     params: int
     synops: float
     firing_rate: float
     layer_rates: dict[str, float] = field(default_factory=dict)
+    values: dict[str, tuple[float, str | None]] = field(default_factory=dict, compare=False, repr=False)
+
+    def value(self, name: str) -> tuple[float, str | None]:
+        """A registered forward proxy's (value, reason) on this probe, computed once: a proxy built on others (a
+        fitted one) reads theirs from here. Raises ValueError for an unknown proxy."""
+        if name not in self.values:
+            self.values[name] = get_proxy(name).compute(self)
+        return self.values[name]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from snasray.model import spiking_layers
-from snasray.score.kernel import kernels_from_grams, spike_gram
+from snasray.score.kernel import mean_kernel, spike_gram
 
 
 class SpikeCollector:
@@ -63,9 +63,7 @@ class SpikeCollector:
 
     def kernel(self) -> torch.Tensor:
         grams, _, neurons, _, weight = self._stacked()
-        kernels = kernels_from_grams(grams, neurons)
-        w = weight.to(kernels.device)[:, None, None]
-        return (kernels * w).sum(0) / weight.sum()
+        return mean_kernel(grams, neurons, weight)
 
     def _totals(self):
         grams, layer, neurons, spikes, weight = self._stacked()

@@ -139,6 +139,14 @@ def kernels_from_grams(grams: torch.Tensor, neurons: torch.Tensor, scaled: bool 
     return n - 0.5 * distance / ((n * expected if scaled else expected) + EPS)
 
 
+def mean_kernel(grams: torch.Tensor, neurons: torch.Tensor, weights: torch.Tensor, scaled: bool = True) -> torch.Tensor:
+    """The SAHD kernel (B x B) averaged over a stack of calls (L x B x B Gram matrices of `neurons` neurons each),
+    each call weighted by `weights` (L: the per-edge neurons it stands for); `scaled` as in `kernels_from_grams`."""
+    kernels = kernels_from_grams(grams, neurons, scaled)
+    w = weights.to(kernels.device, torch.float64)[:, None, None]
+    return (kernels * w).sum(0) / w.sum()
+
+
 def hamming_distances(grams: torch.Tensor) -> torch.Tensor:
     """D (L x B x B): the Hamming distances between the spike patterns of a stack of Gram matrices (L x B x B),
     D_ij = n_i + n_j - 2 G_ij with n the diagonal (each image's spike count)."""

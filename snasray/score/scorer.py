@@ -172,6 +172,7 @@ class Scorer:
         self.spec = input_spec(config.data_config())
         self.device = torch.device(config.device)
         self._batches: dict[int, list[torch.Tensor]] = {}
+        self._labelled: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
 
     def batches(self, seed: int) -> list[torch.Tensor]:
         if seed not in self._batches:
@@ -181,6 +182,15 @@ class Scorer:
             layout = layout if found[0].dim() == 4 else torch.contiguous_format  # frames B x T x C x H x W: as read
             self._batches = {seed: [b.to(self.device).contiguous(memory_format=layout) for b in found]}
         return self._batches[seed]
+
+    def labelled_batch(self, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The first scoring batch of `seed` with its labels, on the device, for the gradient proxies (kept per
+        seed, as `batches` keeps the batches)."""
+        if seed not in self._labelled:
+            cfg = self.config
+            images, labels = score_batches(cfg.data_config(), cfg.batch_size, 1, seed, labels=True)[0]
+            self._labelled = {seed: (images.to(self.device), labels.to(self.device))}
+        return self._labelled[seed]
 
     def build(self, cell: Cell, seed: int, network_class: type[SNASNet] = SNASNet) -> SNASNet:
         """A freshly initialised network (from `seed`) in training mode on the config's device and layout;
@@ -210,8 +220,7 @@ class Scorer:
         gradient = self.config.gradient_proxies()
         if not gradient:
             return result
-        images, labels = score_batches(self.config.data_config(), self.config.batch_size, 1, seed, labels=True)[0]
-        probe = GradientProbe(lambda: self.build(canonical, seed), images.to(self.device), labels.to(self.device))
+        probe = GradientProbe(lambda: self.build(canonical, seed), *self.labelled_batch(seed))
         values, reasons = dict(result.proxies), dict(result.proxy_reasons)
         for name in gradient:
             torch.manual_seed(seed)  # the dropout masks
@@ -277,16 +286,18 @@ class Scorer:
         collector.close()
         params = sum(p.numel() for p in network.parameters())
         probe = ForwardProbe(tuple(stacks), params, sum(synops) / len(synops), sum(rates) / len(rates), layer_rates)
+        error = "; ".join(sorted(set(reasons))) or None
+        probe.values[DEFAULT_PROXY] = (sum(per_repeat) / len(per_repeat), error)  # sahd: the kernels above
         values, proxy_reasons = {}, {}
         for name in forward_proxies():
-            values[name], reason = get_proxy(name).compute(probe)
+            values[name], reason = probe.value(name)
             if reason:
                 proxy_reasons[name] = reason
         result = ScoreResult(
             cell=cell,
             key=key,
             seed=seed,
-            score=sum(per_repeat) / len(per_repeat),
+            score=values[DEFAULT_PROXY],
             repeat_scores=tuple(per_repeat),
             firing_rate=sum(rates) / len(rates),
             layer_rates=layer_rates,
@@ -295,7 +306,7 @@ class Scorer:
             spikes_per_image=sum(spikes) / len(spikes),
             layer_neurons=collector.layer_neurons(),
             seconds=time.perf_counter() - start,
-            error="; ".join(sorted(set(reasons))) or None,
+            error=error,
         )
         if self.config.proxy == DEFAULT_PROXY:  # the score as it always was; the proxies beside it
             return replace(result, proxies=values, proxy_reasons=proxy_reasons)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from snasray.errors import ResumeMismatch
+from snasray.cells import load_space
+from snasray.errors import ResumeMismatch, UserError
 
 REFUSED = (
     "space",
@@ -87,3 +88,33 @@ def resume_config(stored, config, run_dir: str | Path):
         raise ResumeMismatch(run_dir, changes)
     score = replace(stored.score, **{n[6:]: setting(config, n) for n in TAKEN if n.startswith("score.")})
     return replace(stored, score=score, **{n: setting(config, n) for n in TAKEN if "." not in n})
+
+
+def check_space_ops(config, run_dir: str | Path) -> None:
+    """Refuse, with a UserError naming the changes, a resume whose space file now defines other ops than the run
+    `config` (its `SearchConfig`) was scored with."""
+    space = load_space(config.space)
+    before, now = config.score.op_table, space.op_table
+    if before == now:
+        return
+    changes = [
+        f"op {a.name}: {field} {getattr(a, field)} -> {getattr(b, field)}"
+        for a, b in zip(before, now, strict=False)
+        for field in ("name", "kind", "kernel", "threshold", "tau")
+        if getattr(a, field) != getattr(b, field)
+    ]
+    if len(before) != len(now):
+        changes.append(f"{len(before)} ops -> {len(now)}")
+    raise UserError(
+        f"run {run_dir} cannot be resumed: the ops of space {space.name} changed since the run began"
+        f" ({'; '.join(changes[:4])}); restore the space file, or start a new run"
+    )
+
+
+def space_location(space: str) -> str:
+    """A space file's absolute path (a resume may run from another folder); a built-in space's name as it is."""
+    try:
+        path = Path(space)
+        return str(path.resolve()) if path.suffix in (".yaml", ".yml") or path.exists() else space
+    except (OSError, ValueError):
+        return space

@@ -25,7 +25,7 @@ from snasray.search.loop import SearchLoop
 from snasray.search.progress import SearchProgress
 from snasray.search.prune import SupernetPhase
 from snasray.search.prune.table import SupernetTable
-from snasray.search.resume import resume_config
+from snasray.search.resume import check_space_ops, resume_config, space_location
 from snasray.search.searchers import CellSearcher, check_options, make_searcher, proposes_supernets
 from snasray.search.store import ScoreStore, latest_attempts
 from snasray.search.trial import score_cells
@@ -196,11 +196,11 @@ def run_search(
         stored = read_run_file(Path(run_dir))
         run_id = stored["run_id"]
         config = resume_config(stored["config"], config or stored["config"], run_dir)
-        _check_space_ops(config, run_dir)
+        check_space_ops(config, run_dir)
     elif config is None:
         raise ValueError("a new search needs its settings (a SearchConfig); only a resume may pass None")
     else:  # the run file keeps a space file's absolute path and the space's own op table, for its resume
-        config = replace(config, space=_space_location(config.space))
+        config = replace(config, space=space_location(config.space))
         config = replace(config, score=replace(config.score, ops=load_space(config.space).op_table))
     run_dir = Path(run_dir).resolve()
     check_search_devices(config.score.device, config.gpus_per_worker, address)
@@ -221,35 +221,6 @@ def run_search(
             outcome = _search(config, score, searcher, run_dir, run_id, workers, round_size, progress)
         _compact_after_search(run_dir)  # still under the lock, after the last write
         return outcome
-
-
-def _check_space_ops(config: SearchConfig, run_dir: str | Path) -> None:
-    """Refuse a resume whose space file now defines other ops than the run was scored with."""
-    space = load_space(config.space)
-    before, now = config.score.op_table, space.op_table
-    if before == now:
-        return
-    changes = [
-        f"op {a.name}: {field} {getattr(a, field)} -> {getattr(b, field)}"
-        for a, b in zip(before, now, strict=False)
-        for field in ("name", "kind", "kernel", "threshold", "tau")
-        if getattr(a, field) != getattr(b, field)
-    ]
-    if len(before) != len(now):
-        changes.append(f"{len(before)} ops -> {len(now)}")
-    raise UserError(
-        f"run {run_dir} cannot be resumed: the ops of space {space.name} changed since the run began"
-        f" ({'; '.join(changes[:4])}); restore the space file, or start a new run"
-    )
-
-
-def _space_location(space: str) -> str:
-    """A space file's absolute path (a resume may run from another folder); a built-in space's name as it is."""
-    try:
-        path = Path(space)
-        return str(path.resolve()) if path.suffix in (".yaml", ".yml") or path.exists() else space
-    except (OSError, ValueError):
-        return space
 
 
 def _compact_after_search(run_dir: Path) -> None:

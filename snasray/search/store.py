@@ -40,6 +40,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from snasray import strict_json
 from snasray.errors import UserError
 from snasray.generations import Compaction, compact_locked, part_directory, read_score_parts, score_part_files
 from snasray.parts import latest_attempts, normalise_row, read_files, write_part
@@ -140,21 +141,6 @@ def compact_run(run_dir: str | Path, on_step: Callable[[str], None] | None = Non
 def proxy_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """One float column per proxy recorded in the rows' ``proxies`` JSON (NaN where a row lacks it, -inf or NaN as
     its note says for a non-finite value), in the rows' order; rows of schema version 2 and before give none."""
-    import json
-    import math
-
-    def values(text: object) -> dict[str, float]:
-        if not isinstance(text, str):
-            return {}
-        data = json.loads(text)
-        out = {}
-        for name, value in data.items():
-            if name.endswith("_note"):
-                continue
-            note = str(data.get(f"{name}_note", "nan"))
-            missing = -math.inf if note.startswith("-inf") else math.inf if note.startswith("inf") else math.nan
-            out[name] = float(value) if value is not None else missing
-        return out
-
     column = frame["proxies"] if "proxies" in frame else pd.Series([None] * len(frame), index=frame.index)
-    return pd.DataFrame([values(text) for text in column], index=frame.index, dtype=float)
+    rows = [strict_json.floats(text) if isinstance(text, str) else {} for text in column]
+    return pd.DataFrame(rows, index=frame.index, dtype=float)
